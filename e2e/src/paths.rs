@@ -1,0 +1,72 @@
+//! Where things are: the workspace, the Envoy binary, the built filters, curl, the shipped files.
+
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// The Envoy binary from `ENVOY_BIN`. Unset or missing is an error, never a skip.
+pub fn envoy_bin() -> Result<PathBuf> {
+    let hint = "install Envoy 1.40 with `scripts/setup-envoy.sh` and run the tests with \
+                ENVOY_BIN=\"$(scripts/setup-envoy.sh)\"";
+    let Some(value) = std::env::var_os("ENVOY_BIN").filter(|v| !v.is_empty()) else {
+        return Err(Error::new(format!("ENVOY_BIN is not set: {hint}")));
+    };
+    let path = PathBuf::from(value);
+    if !path.is_file() {
+        return Err(Error::new(format!(
+            "ENVOY_BIN={} does not exist or is not a file: {hint}",
+            path.display()
+        )));
+    }
+    Ok(path)
+}
+
+/// The built filters: `KDP_FILTERS_DIR`, default `<workspace>/dist/kong-filters`.
+pub fn filters_dir() -> PathBuf {
+    match std::env::var_os("KDP_FILTERS_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace_root().join("dist").join("kong-filters"),
+    }
+}
+
+/// `<filters_dir>/<filter>.wasm`, or an error that says how to build it.
+pub fn filter_wasm(filter: &str) -> Result<PathBuf> {
+    let path = filters_dir().join(format!("{filter}.wasm"));
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(Error::new(format!(
+            "{} is missing: build the filters with `scripts/build-filters.sh` (or set KDP_FILTERS_DIR)",
+            path.display()
+        )))
+    }
+}
+
+/// curl: `CURL`, default `/usr/bin/curl`.
+pub fn curl_bin() -> PathBuf {
+    match std::env::var_os("CURL").filter(|v| !v.is_empty()) {
+        Some(curl) => PathBuf::from(curl),
+        None => PathBuf::from("/usr/bin/curl"),
+    }
+}
+
+/// The Envoy bootstrap users start from, which the tests render: `envoy/envoy.yaml`.
+pub fn envoy_template() -> PathBuf {
+    workspace_root().join("envoy").join("envoy.yaml")
+}
+
+/// The seed scenario's map: `kong/map.json`.
+pub fn seed_map_path() -> PathBuf {
+    workspace_root().join("kong").join("map.json")
+}
+
+/// The seed scenario's map, as text.
+pub fn seed_map() -> Result<String> {
+    let path = seed_map_path();
+    std::fs::read_to_string(&path).map_err(|e| Error::new(format!("{}: {e}", path.display())))
+}

@@ -1,0 +1,109 @@
+//! The root context: configuration, shared per-VM state, and HTTP context creation.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use kdp_migrate_core::MigrationMap;
+use proxy_wasm::traits::{Context, HttpContext, RootContext};
+use proxy_wasm::types::ContextType;
+
+use crate::abi::{self, LogLevel};
+use crate::context::FilterContext;
+use crate::engine::Engine;
+use crate::metrics::Counters;
+use crate::roles::Roles;
+
+/// Registers `root` (see [`filter!`](crate::filter)) as the module's root context factory.
+pub fn start(root: fn(u32) -> Box<dyn RootContext>) {
+    // Installs the SDK's panic hook, which logs a panic at critical level before the trap: the
+    // last-resort diagnostic for a bug we did not foresee.
+    proxy_wasm::set_log_level(proxy_wasm::types::LogLevel::Info);
+    proxy_wasm::set_root_context(root);
+}
+
+/// The root context of the filter `name` with `roles`.
+pub fn root_context(name: &'static str, roles: Roles) -> Box<dyn RootContext> {
+    Box::new(FilterRoot::new(name, roles))
+}
+
+/// State shared by the root and every HTTP context of one VM.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// The filter's name, for logs.
+    pub name: &'static str,
+    /// Its jobs.
+    pub roles: Roles,
+    /// Counter ids.
+    pub counters: Counters,
+    engine: Cell<Option<Engine>>,
+}
+
+impl Shared {
+    /// The engine, detected on the first request and remembered (it cannot change under a VM).
+    pub fn engine(&self) -> Engine {
+        if let Some(engine) = self.engine.get() {
+            return engine;
+        }
+        let engine = Engine::detect();
+        self.engine.set(Some(engine));
+        engine
+    }
+}
+
+struct FilterRoot {
+    shared: Rc<Shared>,
+    map: Option<Rc<MigrationMap>>,
+}
+
+impl FilterRoot {
+    fn new(name: &'static str, roles: Roles) -> Self {
+        FilterRoot {
+            shared: Rc::new(Shared { name, roles, counters: Counters::default(), engine: Cell::new(None) }),
+            map: None,
+        }
+    }
+}
+
+impl Context for FilterRoot {}
+
+impl RootContext for FilterRoot {
+    fn on_configure(&mut self, _plugin_configuration_size: usize) -> bool {
+        let name = self.shared.name;
+        let bytes = match abi::plugin_configuration() {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                abi::log(LogLevel::Error, &format!("{name}: refused configuration: the migration map is missing"));
+                return false;
+            }
+            Err(status) => {
+                abi::log(
+                    LogLevel::Error,
+                    &format!("{name}: cannot read the configuration: host status {}", status.0),
+                );
+                return false;
+            }
+        };
+        match MigrationMap::from_json(&bytes) {
+            Ok(map) => {
+                abi::log(
+                    LogLevel::Info,
+                    &format!("{name}: configured {} APIs on short host {}", map.apis().len(), map.short_host()),
+                );
+                self.map = Some(Rc::new(map));
+                true
+            }
+            Err(error) => {
+                abi::log(LogLevel::Error, &format!("{name}: refused configuration: {error}"));
+                false
+            }
+        }
+    }
+
+    fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
+        Some(Box::new(FilterContext::new(Rc::clone(&self.shared), self.map.clone())))
+    }
+
+    fn get_type(&self) -> Option<ContextType> {
+        Some(ContextType::HttpContext)
+    }
+}

@@ -1,0 +1,5 @@
+//! The `migration_telemetry` filter: see docs/architecture.md ("Roles") for what it acts on.
+
+use kdp_migrate_adapter::Roles;
+
+kdp_migrate_adapter::filter!("migration_telemetry", Roles::TELEMETRY);

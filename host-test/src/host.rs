@@ -1,0 +1,118 @@
+//! The host: chains of filters run in one engine mode, with shared metrics.
+
+use crate::chain::{Chain, Exchange, FilterSpec};
+use crate::clock::Clock;
+use crate::error::LoadError;
+use crate::library::FilterLibrary;
+use crate::log_record::LogRecord;
+use crate::metrics::Metrics;
+use crate::mode::Mode;
+use crate::outcome::Outcome;
+use crate::request::{Request, UpstreamResponse};
+use crate::routing::Routing;
+
+/// A chain added to a [`Host`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChainId(usize);
+
+/// A proxy-wasm host emulating one engine.
+///
+/// ```no_run
+/// use kdp_migrate_host_test::{FilterLibrary, FilterSpec, Host, Mode, Request};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut library = FilterLibrary::new()?;
+/// library.load_dir("dist/kong-filters".as_ref(), &["short_domain_router"])?;
+/// let map = std::fs::read("kong/map.json")?;
+/// let mut host = Host::new(&library, Mode::Kong);
+/// let chain = host.add_chain(&[FilterSpec::new("short_domain_router", map)])?;
+/// let outcome = host.run(chain, &Request::new("GET", "dev-01.aliyun.cloud.cn.aibang", "/api01/x"));
+/// println!("{} {:?}", outcome.action, outcome.upstream);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Host {
+    library: FilterLibrary,
+    mode: Mode,
+    clock: Clock,
+    chains: Vec<Chain>,
+    metrics: Metrics,
+    lifecycle_logs: Vec<LogRecord>,
+    next_context: u32,
+}
+
+impl Host {
+    /// A host with no chains, on the system clock.
+    pub fn new(library: &FilterLibrary, mode: Mode) -> Self {
+        Self {
+            library: library.clone(),
+            mode,
+            clock: Clock::System,
+            chains: Vec::new(),
+            metrics: Metrics::default(),
+            lifecycle_logs: Vec::new(),
+            // Context 1 is every instance's root context.
+            next_context: 2,
+        }
+    }
+
+    /// The engine emulated.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Sets the clock the filters see, for every chain.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+        for chain in &mut self.chains {
+            chain.set_clock(clock);
+        }
+    }
+
+    /// Instantiates and configures a chain. A filter that refuses its configuration, or fails
+    /// to start, is an error naming it.
+    pub fn add_chain(&mut self, filters: &[FilterSpec]) -> Result<ChainId, LoadError> {
+        let chain = Chain::build(
+            &self.library,
+            self.mode,
+            self.clock,
+            filters,
+            &mut self.metrics,
+            &mut self.lifecycle_logs,
+        )?;
+        self.chains.push(chain);
+        Ok(ChainId(self.chains.len() - 1))
+    }
+
+    /// Runs a request through a chain, the upstream answering `200` with nothing else.
+    pub fn run(&mut self, chain: ChainId, request: &Request) -> Outcome {
+        self.run_with(chain, request, &Routing::default(), &UpstreamResponse::default())
+    }
+
+    /// Runs a request through a chain with the gateway's routing facts and the upstream's answer.
+    pub fn run_with(&mut self, chain: ChainId, request: &Request, routing: &Routing, upstream: &UpstreamResponse) -> Outcome {
+        let context_id = self.next_context;
+        // Context ids only need to be unique among live contexts; wrap far from the root id.
+        self.next_context = self.next_context.checked_add(1).unwrap_or(2);
+        let exchange = Exchange {
+            request,
+            routing,
+            upstream,
+            context_id,
+        };
+        match self.chains.get_mut(chain.0) {
+            Some(chain) => chain.run(&exchange, &mut self.metrics, &mut self.lifecycle_logs),
+            None => crate::chain::engine_response("host-test", 500, format!("no chain {}", chain.0)),
+        }
+    }
+
+    /// Every metric the filters defined.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// What the filters logged outside requests (starting, configuring, restarting after a trap).
+    pub fn lifecycle_logs(&self) -> &[LogRecord] {
+        &self.lifecycle_logs
+    }
+}

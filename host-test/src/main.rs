@@ -1,0 +1,7 @@
+//! `kdp-migrate`: see `host-test/README.md`.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

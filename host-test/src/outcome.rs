@@ -1,0 +1,138 @@
+//! What became of one request: observed from the outside, the way a client and an upstream
+//! would see it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::headers::HeaderMap;
+use crate::log_record::{LogLevel, LogRecord, LogSource};
+use crate::stream::Phase;
+
+/// The action observed for a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// Forwarded with its Host or path changed.
+    Proxy,
+    /// Answered locally with a 3xx.
+    Redirect,
+    /// Answered locally with anything else.
+    Reject,
+    /// Forwarded unchanged.
+    Pass,
+    /// A filter trapped, called an unsupported hostcall or answered something invalid.
+    Error,
+}
+
+impl Action {
+    /// Every action, in output order.
+    pub const ALL: [Action; 5] = [Action::Proxy, Action::Redirect, Action::Reject, Action::Pass, Action::Error];
+
+    /// `proxy`, `redirect`, `reject`, `pass` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Proxy => "proxy",
+            Action::Redirect => "redirect",
+            Action::Reject => "reject",
+            Action::Pass => "pass",
+            Action::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A response produced by the proxy rather than the upstream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalResponse {
+    /// The filter that sent it, or the engine (`nginx` for a request line nginx refuses, `kong`
+    /// for a request no route matches).
+    pub responder: Arc<str>,
+    /// Status code.
+    pub status: u16,
+    /// Headers as sent to the client (after every filter's response callbacks).
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+impl LocalResponse {
+    /// The `Location` header, if any.
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location")
+    }
+}
+
+/// The request the upstream receives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpstreamRequest {
+    /// `Host` header value.
+    pub host: String,
+    /// Path and query.
+    pub path: String,
+    /// Every header sent, `Host` included.
+    pub headers: HeaderMap,
+}
+
+/// The response the client receives.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Headers, without `:status`.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+/// A filter callback the host invoked, in invocation order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Callback {
+    /// The filter.
+    pub filter: Arc<str>,
+    /// The callback.
+    pub phase: Phase,
+}
+
+/// Everything observed about one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The action observed.
+    pub action: Action,
+    /// The local response, if the proxy answered.
+    pub local_response: Option<LocalResponse>,
+    /// What the upstream received, if the request was forwarded.
+    pub upstream: Option<UpstreamRequest>,
+    /// What the client received.
+    pub response: Response,
+    /// Why the request failed, for [`Action::Error`].
+    pub error: Option<String>,
+    /// Log lines of every filter of the chain, in order.
+    pub logs: Vec<LogRecord>,
+    /// The callbacks invoked, in order.
+    pub callbacks: Vec<Callback>,
+}
+
+impl Outcome {
+    /// Lines `filter` logged through `proxy_log` at `level`.
+    pub fn filter_logs<'a>(&'a self, filter: &'a str, level: LogLevel) -> impl Iterator<Item = &'a str> + 'a {
+        self.logs
+            .iter()
+            .filter(move |record| {
+                record.source == LogSource::Filter && record.level == level && record.filter.as_ref() == filter
+            })
+            .map(|record| record.message.as_str())
+    }
+
+    /// The filters whose `phase` callback ran, in order.
+    pub fn callback_order(&self, phase: Phase) -> Vec<&str> {
+        self.callbacks
+            .iter()
+            .filter(|callback| callback.phase == phase)
+            .map(|callback| callback.filter.as_ref())
+            .collect()
+    }
+}

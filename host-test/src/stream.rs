@@ -1,0 +1,319 @@
+//! The state of one request while a chain runs: what every hostcall reads and writes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::headers::HeaderMap;
+use crate::log_record::{LogLevel, LogRecord, LogSource};
+use crate::mode::Mode;
+use crate::request::Request;
+use crate::routing::Routing;
+use crate::uri;
+
+/// Where the request is in its life; hostcalls check it the way the engines do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Root context: `_initialize`, `on_vm_start`, `on_configure`.
+    Configure,
+    /// Creating the HTTP context.
+    Create,
+    /// `on_http_request_headers`
+    RequestHeaders,
+    /// `on_http_response_headers`
+    ResponseHeaders,
+    /// `on_http_response_body`
+    ResponseBody,
+    /// `on_log`
+    Log,
+    /// `on_done` and `on_delete`
+    Done,
+}
+
+impl Phase {
+    /// The callback's name as the SDK spells it.
+    pub fn callback(self) -> &'static str {
+        match self {
+            Phase::Configure => "on_configure",
+            Phase::Create => "on_context_create",
+            Phase::RequestHeaders => "on_request_headers",
+            Phase::ResponseHeaders => "on_response_headers",
+            Phase::ResponseBody => "on_response_body",
+            Phase::Log => "on_log",
+            Phase::Done => "on_done",
+        }
+    }
+
+    /// Whether the request is still on its way in (request headers can change).
+    pub(crate) fn before_forward(self) -> bool {
+        matches!(self, Phase::Create | Phase::RequestHeaders)
+    }
+}
+
+/// A local response a filter sent (`proxy_send_local_response`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PendingResponse {
+    pub filter: Arc<str>,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// The Kong variables that decide what the upstream receives. Kong's nginx template declares
+/// them with `set`, so they are the only `ngx.*` a filter may write; `proxy_set_header` then
+/// takes Host and the X-Forwarded-* headers from them, whatever the request headers say.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct KongVars {
+    pub upstream_uri: String,
+    pub upstream_host: String,
+    pub upstream_scheme: String,
+    pub x_forwarded_for: String,
+    pub x_forwarded_proto: String,
+    pub x_forwarded_host: String,
+    pub x_forwarded_port: String,
+    pub x_forwarded_path: String,
+    pub x_forwarded_prefix: String,
+}
+
+impl KongVars {
+    /// The variable named `name` (without `ngx.`), if it is one of the changeable ones.
+    pub(crate) fn get_mut(&mut self, name: &str) -> Option<&mut String> {
+        Some(match name {
+            "upstream_uri" => &mut self.upstream_uri,
+            "upstream_host" => &mut self.upstream_host,
+            "upstream_scheme" => &mut self.upstream_scheme,
+            "upstream_x_forwarded_for" => &mut self.x_forwarded_for,
+            "upstream_x_forwarded_proto" => &mut self.x_forwarded_proto,
+            "upstream_x_forwarded_host" => &mut self.x_forwarded_host,
+            "upstream_x_forwarded_port" => &mut self.x_forwarded_port,
+            "upstream_x_forwarded_path" => &mut self.x_forwarded_path,
+            "upstream_x_forwarded_prefix" => &mut self.x_forwarded_prefix,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        Some(match name {
+            "upstream_uri" => &self.upstream_uri,
+            "upstream_host" => &self.upstream_host,
+            "upstream_scheme" => &self.upstream_scheme,
+            "upstream_x_forwarded_for" => &self.x_forwarded_for,
+            "upstream_x_forwarded_proto" => &self.x_forwarded_proto,
+            "upstream_x_forwarded_host" => &self.x_forwarded_host,
+            "upstream_x_forwarded_port" => &self.x_forwarded_port,
+            "upstream_x_forwarded_path" => &self.x_forwarded_path,
+            "upstream_x_forwarded_prefix" => &self.x_forwarded_prefix,
+            _ => return None,
+        })
+    }
+}
+
+/// The Kong proxy listener the emulation pretends to be (`server_name kong;`, ports 8000/8443).
+pub(crate) const KONG_SERVER_NAME: &str = "kong";
+pub(crate) const KONG_HTTP_PORT: u16 = 8000;
+pub(crate) const KONG_HTTPS_PORT: u16 = 8443;
+/// `$hostname` / `request.host` in Kong: the machine's name, never the client's Host.
+pub(crate) const MACHINE_HOSTNAME: &str = "host-test";
+/// Envoy's listener address as `destination.address` reports it.
+pub(crate) const ENVOY_LISTENER: (&str, u16) = ("127.0.0.1", 10000);
+
+/// Per-request state shared by the filters of a chain.
+#[derive(Debug)]
+pub(crate) struct Stream {
+    pub phase: Phase,
+    pub mode: Mode,
+    pub method: String,
+    pub scheme: String,
+    /// The raw request target as the client sent it (`request.path` in Kong).
+    pub raw_target: String,
+    pub client_address: String,
+    pub client_port: u16,
+    pub duration: Duration,
+    pub started_nanos: u64,
+    pub request_id: String,
+    pub routing: Routing,
+    /// Host and path+query the upstream would get if no filter changed anything: Kong's
+    /// initial `ngx.upstream_host` / `ngx.upstream_uri`, Envoy's `:authority` / `:path`.
+    pub original_upstream: (String, String),
+    pub request_headers: HeaderMap,
+    /// Response status once a response exists.
+    pub status: Option<u16>,
+    pub response_headers: HeaderMap,
+    pub response_body: Vec<u8>,
+    pub kong: KongVars,
+    /// Envoy filter state / Kong `kong.ctx.shared`, written with `set_property`.
+    pub state: Vec<(String, Vec<u8>)>,
+    pub local_response: Option<PendingResponse>,
+    pub logs: Vec<LogRecord>,
+}
+
+impl Stream {
+    pub(crate) fn new(mode: Mode) -> Self {
+        Self {
+            phase: Phase::Configure,
+            mode,
+            method: String::new(),
+            scheme: String::new(),
+            raw_target: String::new(),
+            client_address: String::new(),
+            client_port: 0,
+            duration: Duration::ZERO,
+            started_nanos: 0,
+            request_id: String::new(),
+            routing: Routing::default(),
+            original_upstream: (String::new(), String::new()),
+            request_headers: HeaderMap::new(),
+            status: None,
+            response_headers: HeaderMap::new(),
+            response_body: Vec::new(),
+            kong: KongVars::default(),
+            state: Vec::new(),
+            local_response: None,
+            logs: Vec::new(),
+        }
+    }
+
+    /// Loads a request the way the engine presents it to the filters. `Err` when nginx itself
+    /// would answer 400 (Kong mode only: Envoy forwards the path raw).
+    pub(crate) fn begin(
+        &mut self,
+        request: &Request,
+        routing: &Routing,
+        started_nanos: u64,
+        request_id: String,
+    ) -> Result<(), uri::InvalidUri> {
+        self.phase = Phase::Create;
+        request.method.clone_into(&mut self.method);
+        request.scheme.clone_into(&mut self.scheme);
+        request.path.clone_into(&mut self.raw_target);
+        request.client_address.clone_into(&mut self.client_address);
+        self.client_port = request.client_port;
+        self.duration = request.duration;
+        self.started_nanos = started_nanos;
+        self.request_id = request_id;
+        self.routing.clone_from(routing);
+        self.status = None;
+        self.response_headers.clear();
+        self.response_body.clear();
+        self.state.clear();
+        self.local_response = None;
+        self.request_headers.clear();
+        match self.mode {
+            Mode::Kong => self.begin_kong(request, routing),
+            Mode::Envoy => {
+                self.begin_envoy(request);
+                Ok(())
+            }
+        }
+    }
+
+    fn begin_kong(&mut self, request: &Request, routing: &Routing) -> Result<(), uri::InvalidUri> {
+        let path = uri::nginx_path(&request.path)?;
+        let port = self.server_port();
+        let headers = &mut self.request_headers;
+        headers.add(":path", path);
+        headers.add(":method", request.method.as_str());
+        headers.add(":scheme", request.scheme.as_str());
+        headers.add(":authority", format!("{KONG_SERVER_NAME}:{port}"));
+        headers.add("Host", request.host.as_str());
+        for (name, value) in request.other_headers() {
+            headers.add(name, value);
+        }
+        let host = host_without_port(&request.host).to_ascii_lowercase();
+        let (raw_path, _) = uri::split_target(&request.path);
+        self.kong = KongVars {
+            upstream_uri: routing.upstream_uri.clone().unwrap_or_else(|| request.path.clone()),
+            upstream_host: routing.upstream_host.clone().unwrap_or_else(|| request.host.clone()),
+            upstream_scheme: "http".to_owned(),
+            // proxy_add_x_forwarded_for: the client's list, then the peer.
+            x_forwarded_for: match request.other_headers().find(|(name, _)| name.eq_ignore_ascii_case("x-forwarded-for")) {
+                Some((_, list)) => format!("{list}, {}", request.client_address),
+                None => request.client_address.clone(),
+            },
+            x_forwarded_proto: request.scheme.clone(),
+            x_forwarded_host: host,
+            x_forwarded_port: port.to_string(),
+            x_forwarded_path: raw_path.to_owned(),
+            x_forwarded_prefix: routing.forwarded_prefix.clone().unwrap_or_default(),
+        };
+        self.original_upstream = (self.kong.upstream_host.clone(), self.kong.upstream_uri.clone());
+        Ok(())
+    }
+
+    fn begin_envoy(&mut self, request: &Request) {
+        // Envoy's HTTP/1 codec turns Host into `:authority` and lowercases every name.
+        let headers = &mut self.request_headers;
+        headers.add(":authority", request.host.as_str());
+        headers.add(":path", request.path.as_str());
+        headers.add(":method", request.method.as_str());
+        headers.add(":scheme", request.scheme.as_str());
+        for (name, value) in request.other_headers() {
+            headers.add(name.to_ascii_lowercase(), value);
+        }
+        self.original_upstream = (request.host.clone(), request.path.clone());
+    }
+
+    /// The Kong listener port for this request's scheme.
+    pub(crate) fn server_port(&self) -> u16 {
+        if self.scheme.eq_ignore_ascii_case("https") {
+            KONG_HTTPS_PORT
+        } else {
+            KONG_HTTP_PORT
+        }
+    }
+
+    /// The current `:path` (nginx's `$uri?$args` in Kong, the request target in Envoy).
+    pub(crate) fn current_path(&self) -> &str {
+        self.request_headers.get(":path").unwrap_or("")
+    }
+
+    /// Moves to the response: `:status` first, then the headers.
+    pub(crate) fn respond(&mut self, status: u16, headers: &[(String, String)], body: Vec<u8>) {
+        self.status = Some(status);
+        self.response_headers.clear();
+        self.response_headers.add(":status", status.to_string());
+        for (name, value) in headers {
+            let name = match self.mode {
+                Mode::Envoy => name.to_ascii_lowercase(),
+                Mode::Kong => name.clone(),
+            };
+            self.response_headers.add(name, value.as_str());
+        }
+        self.response_body = body;
+    }
+
+    /// Records a line the host writes about what a filter did.
+    pub(crate) fn host_log(&mut self, filter: &Arc<str>, level: LogLevel, message: String) {
+        self.logs.push(LogRecord {
+            filter: Arc::clone(filter),
+            level,
+            source: LogSource::Host,
+            message,
+        });
+    }
+
+    /// A value from the filter-state store.
+    pub(crate) fn state_get(&self, key: &str) -> Option<&[u8]> {
+        self.state
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.as_slice())
+    }
+
+    pub(crate) fn state_set(&mut self, key: &str, value: &[u8]) {
+        match self.state.iter_mut().find(|(name, _)| name == key) {
+            Some((_, existing)) => value.clone_into(existing),
+            None => self.state.push((key.to_owned(), value.to_vec())),
+        }
+    }
+}
+
+/// `host` without a trailing `:port` (IPv6 literals in brackets keep their colons).
+pub(crate) fn host_without_port(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split_once(']').map_or(host, |(inside, _)| inside);
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') && port.bytes().all(|byte| byte.is_ascii_digit()) => name,
+        _ => host,
+    }
+}

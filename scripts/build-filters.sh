@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds every filter for wasm32-wasip1 with the `filter` profile and assembles
+# dist/kong-filters/<filter>.wasm + <filter>.meta.json, ready to mount as Kong's wasm_filters_path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FILTERS=(short_domain_router host_rewrite legacy_redirect migration_telemetry kdp_migrate)
+rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
+args=()
+for f in "${FILTERS[@]}" test_trap; do args+=(-p "$f"); done
+cargo build --quiet --profile filter --target wasm32-wasip1 "${args[@]}"
+out=dist/kong-filters
+rm -rf "$out" dist/test-filters
+mkdir -p "$out" dist/test-filters
+for f in "${FILTERS[@]}"; do
+  cp "target/wasm32-wasip1/filter/$f.wasm" "$out/$f.wasm"
+  if [[ -f "kong/$f.meta.json" ]]; then cp "kong/$f.meta.json" "$out/$f.meta.json"; fi
+done
+# Test-only filters never go into the Kong folder.
+cp target/wasm32-wasip1/filter/test_trap.wasm dist/test-filters/test_trap.wasm
