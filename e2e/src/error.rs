@@ -2,9 +2,16 @@
 
 use std::fmt;
 
-/// A failure in the test support code (starting a process, rendering a config, talking HTTP).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A failure in the test support code (starting a process, rendering a config, talking HTTP). `Debug` shows the
+/// message as is, so `expect` in a test prints it readably.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Error(String);
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// Result with [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;

@@ -50,7 +50,11 @@ unsafe extern "C" {
         return_buffer_data: *mut *mut u8,
         return_buffer_size: *mut usize,
     ) -> u32;
-    fn proxy_get_header_map_pairs(map_type: u32, return_map_data: *mut *mut u8, return_map_size: *mut usize) -> u32;
+    fn proxy_get_header_map_pairs(
+        map_type: u32,
+        return_map_data: *mut *mut u8,
+        return_map_size: *mut usize,
+    ) -> u32;
     fn proxy_get_header_map_value(
         map_type: u32,
         key_data: *const u8,
@@ -79,7 +83,12 @@ unsafe extern "C" {
         return_value_data: *mut *mut u8,
         return_value_size: *mut usize,
     ) -> u32;
-    fn proxy_set_property(path_data: *const u8, path_size: usize, value_data: *const u8, value_size: usize) -> u32;
+    fn proxy_set_property(
+        path_data: *const u8,
+        path_size: usize,
+        value_data: *const u8,
+        value_size: usize,
+    ) -> u32;
     fn proxy_send_local_response(
         status_code: u32,
         status_code_details_data: *const u8,
@@ -90,12 +99,21 @@ unsafe extern "C" {
         headers_size: usize,
         grpc_status: i32,
     ) -> u32;
-    fn proxy_define_metric(metric_type: u32, name_data: *const u8, name_size: usize, return_id: *mut u32) -> u32;
+    fn proxy_define_metric(
+        metric_type: u32,
+        name_data: *const u8,
+        name_size: usize,
+        return_id: *mut u32,
+    ) -> u32;
     fn proxy_increment_metric(metric_id: u32, offset: i64) -> u32;
 }
 
 fn check(status: u32) -> Result<(), HostStatus> {
-    if status == OK { Ok(()) } else { Err(HostStatus(status)) }
+    if status == OK {
+        Ok(())
+    } else {
+        Err(HostStatus(status))
+    }
 }
 
 /// Takes ownership of a buffer the host filled through `proxy_on_memory_allocate`.
@@ -131,7 +149,15 @@ pub fn now_nanos() -> Result<u64, HostStatus> {
 pub fn plugin_configuration() -> Result<Option<Vec<u8>>, HostStatus> {
     let (mut data, mut size) = (null_mut(), 0usize);
     // Safety: out-pointers valid for the call; the host returns an SDK-allocated buffer.
-    let status = unsafe { proxy_get_buffer_bytes(BUFFER_PLUGIN_CONFIGURATION, 0, usize::MAX, &mut data, &mut size) };
+    let status = unsafe {
+        proxy_get_buffer_bytes(
+            BUFFER_PLUGIN_CONFIGURATION,
+            0,
+            usize::MAX,
+            &mut data,
+            &mut size,
+        )
+    };
     // Safety: the buffer (if any) is ours now, per the ABI.
     let bytes = unsafe { take_buffer(data, size) };
     match status {
@@ -146,7 +172,9 @@ pub fn plugin_configuration() -> Result<Option<Vec<u8>>, HostStatus> {
 pub fn header(map: MapType, name: &str) -> Result<Option<Vec<u8>>, HostStatus> {
     let (mut data, mut size) = (null_mut(), 0usize);
     // Safety: `name` valid for the call, out-pointers valid.
-    let status = unsafe { proxy_get_header_map_value(map as u32, name.as_ptr(), name.len(), &mut data, &mut size) };
+    let status = unsafe {
+        proxy_get_header_map_value(map as u32, name.as_ptr(), name.len(), &mut data, &mut size)
+    };
     // Safety: the buffer (if any) is ours now, per the ABI.
     let bytes = unsafe { take_buffer(data, size) };
     match status {
@@ -159,13 +187,29 @@ pub fn header(map: MapType, name: &str) -> Result<Option<Vec<u8>>, HostStatus> {
 /// Sets (replaces) a header.
 pub fn replace_header(map: MapType, name: &str, value: &[u8]) -> Result<(), HostStatus> {
     // Safety: both slices valid for the call.
-    check(unsafe { proxy_replace_header_map_value(map as u32, name.as_ptr(), name.len(), value.as_ptr(), value.len()) })
+    check(unsafe {
+        proxy_replace_header_map_value(
+            map as u32,
+            name.as_ptr(),
+            name.len(),
+            value.as_ptr(),
+            value.len(),
+        )
+    })
 }
 
 /// Adds one more value of a header.
 pub fn add_header(map: MapType, name: &str, value: &[u8]) -> Result<(), HostStatus> {
     // Safety: both slices valid for the call.
-    check(unsafe { proxy_add_header_map_value(map as u32, name.as_ptr(), name.len(), value.as_ptr(), value.len()) })
+    check(unsafe {
+        proxy_add_header_map_value(
+            map as u32,
+            name.as_ptr(),
+            name.len(),
+            value.as_ptr(),
+            value.len(),
+        )
+    })
 }
 
 /// Removes every value of a header.
@@ -190,7 +234,8 @@ pub fn property(path: &[&str]) -> Result<Option<Vec<u8>>, HostStatus> {
     let serialized = path.join("\0");
     let (mut data, mut size) = (null_mut(), 0usize);
     // Safety: `serialized` valid for the call, out-pointers valid.
-    let status = unsafe { proxy_get_property(serialized.as_ptr(), serialized.len(), &mut data, &mut size) };
+    let status =
+        unsafe { proxy_get_property(serialized.as_ptr(), serialized.len(), &mut data, &mut size) };
     // Safety: the buffer (if any) is ours now, per the ABI.
     let bytes = unsafe { take_buffer(data, size) };
     match status {
@@ -206,11 +251,22 @@ pub fn property(path: &[&str]) -> Result<Option<Vec<u8>>, HostStatus> {
 pub fn set_property(path: &[&str], value: &[u8]) -> Result<(), HostStatus> {
     let serialized = path.join("\0");
     // Safety: both buffers valid for the call.
-    check(unsafe { proxy_set_property(serialized.as_ptr(), serialized.len(), value.as_ptr(), value.len()) })
+    check(unsafe {
+        proxy_set_property(
+            serialized.as_ptr(),
+            serialized.len(),
+            value.as_ptr(),
+            value.len(),
+        )
+    })
 }
 
 /// Answers the request from the filter.
-pub fn send_local_response(status: u16, headers: &[(&str, &str)], body: Option<&[u8]>) -> Result<(), HostStatus> {
+pub fn send_local_response(
+    status: u16,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Result<(), HostStatus> {
     let serialized = serialize_pairs(headers);
     let (body_data, body_size) = body.map_or((null(), 0), |body| (body.as_ptr(), body.len()));
     // Safety: all buffers valid for the call.
@@ -292,7 +348,11 @@ mod tests {
 
     #[test]
     fn pairs_round_trip() {
-        let encoded = serialize_pairs(&[(":path", "/a"), ("set-cookie", "a=1"), ("set-cookie", "b=2")]);
+        let encoded = serialize_pairs(&[
+            (":path", "/a"),
+            ("set-cookie", "a=1"),
+            ("set-cookie", "b=2"),
+        ]);
         let decoded = deserialize_pairs(&encoded).unwrap();
         assert_eq!(
             decoded,

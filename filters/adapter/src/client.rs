@@ -18,21 +18,34 @@ pub(crate) struct CachedClient {
 impl CachedClient {
     /// Facts for the current request, with the clock read now.
     pub fn new() -> Self {
-        let now_unix = abi::now_nanos().map_or(0, |nanos| i64::try_from(nanos / 1_000_000_000).unwrap_or(i64::MAX));
-        CachedClient { headers: RefCell::new(Vec::new()), peer: OnceCell::new(), now_unix }
+        let now_unix = abi::now_nanos().map_or(0, |nanos| {
+            i64::try_from(nanos / 1_000_000_000).unwrap_or(i64::MAX)
+        });
+        CachedClient {
+            headers: RefCell::new(Vec::new()),
+            peer: OnceCell::new(),
+            now_unix,
+        }
     }
 }
 
 impl ClientFacts for CachedClient {
     fn header(&self, name: &str) -> Option<String> {
-        if let Some((_, value)) = self.headers.borrow().iter().find(|(known, _)| known == name) {
+        if let Some((_, value)) = self
+            .headers
+            .borrow()
+            .iter()
+            .find(|(known, _)| known == name)
+        {
             return value.clone();
         }
         let value = abi::header(MapType::RequestHeaders, name)
             .ok()
             .flatten()
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
-        self.headers.borrow_mut().push((name.to_owned(), value.clone()));
+        self.headers
+            .borrow_mut()
+            .push((name.to_owned(), value.clone()));
         value
     }
 

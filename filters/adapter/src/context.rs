@@ -4,8 +4,8 @@ use std::rc::Rc;
 
 use kdp_migrate_core::host::{self, HostBuffer, MAX_HOST_LEN};
 use kdp_migrate_core::{
-    Decision, Entry, LocalResponse, Measured, MigrationMap, Outcome, ResponseRewrite, TelemetryRecord, counter_name,
-    deprecation_headers, numeric,
+    Decision, Entry, LocalResponse, Measured, MigrationMap, Outcome, ResponseRewrite,
+    TelemetryRecord, counter_name, deprecation_headers, numeric,
 };
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::Action;
@@ -46,7 +46,10 @@ impl FilterContext {
     }
 
     fn warn(&self, what: &str, status: abi::HostStatus) {
-        abi::log(LogLevel::Warn, &format!("{}: {what}: host status {}", self.shared.name, status.0));
+        abi::log(
+            LogLevel::Warn,
+            &format!("{}: {what}: host status {}", self.shared.name, status.0),
+        );
     }
 
     /// Whether this filter answers the request's local responses.
@@ -59,21 +62,38 @@ impl FilterContext {
     }
 
     fn answer(&mut self, decision: &Decision<'_, '_>, response: &LocalResponse) -> Action {
-        let headers: Vec<(&str, &str)> = response.headers.iter().map(|(name, value)| (*name, value.as_str())).collect();
-        match abi::send_local_response(response.status, &headers, response.body.as_deref().map(str::as_bytes)) {
+        let headers: Vec<(&str, &str)> = response
+            .headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        match abi::send_local_response(
+            response.status,
+            &headers,
+            response.body.as_deref().map(str::as_bytes),
+        ) {
             Ok(()) => {
                 self.answered = true;
                 Action::Pause
             }
             Err(status) => {
-                self.warn(&format!("cannot send the {} answer for entry {}", response.status, decision.entry.as_str()), status);
+                self.warn(
+                    &format!(
+                        "cannot send the {} answer for entry {}",
+                        response.status,
+                        decision.entry.as_str()
+                    ),
+                    status,
+                );
                 Action::Continue
             }
         }
     }
 
     fn forward(&mut self, engine: Engine, decision: &Decision<'_, '_>) {
-        let Outcome::Forward(forward) = decision.outcome else { return };
+        let Outcome::Forward(forward) = decision.outcome else {
+            return;
+        };
         let owned = match decision.entry {
             Entry::Short => self.shared.roles.router,
             Entry::Legacy => self.shared.roles.host_rewrite,
@@ -99,7 +119,9 @@ impl FilterContext {
 
     /// Rewrites (or, with `apply` false, only counts) the response headers for the client's entry.
     fn rewrite_response(&mut self, rewrite: &ResponseRewrite<'_>, apply: bool) {
-        let Ok(headers) = abi::headers(MapType::ResponseHeaders) else { return };
+        let Ok(headers) = abi::headers(MapType::ResponseHeaders) else {
+            return;
+        };
         let (mut urls, mut cookies) = (0u32, 0u32);
         let mut cookie_values: Vec<Vec<u8>> = Vec::new();
         for (name, value) in headers {
@@ -122,7 +144,10 @@ impl FilterContext {
             };
             if let Some(new) = rewritten {
                 urls += 1;
-                if apply && let Err(status) = abi::replace_header(MapType::ResponseHeaders, &name, new.as_bytes()) {
+                if apply
+                    && let Err(status) =
+                        abi::replace_header(MapType::ResponseHeaders, &name, new.as_bytes())
+                {
                     self.warn(&format!("cannot rewrite {name}"), status);
                 }
             }
@@ -130,11 +155,12 @@ impl FilterContext {
         // Several Set-Cookie headers: the only portable way to change one is to remove them all and
         // add each back, in order (works in Kong's engine and in Envoy).
         if apply && cookies > 0 {
-            let result = abi::remove_header(MapType::ResponseHeaders, "set-cookie").and_then(|()| {
-                cookie_values
-                    .iter()
-                    .try_for_each(|value| abi::add_header(MapType::ResponseHeaders, "set-cookie", value))
-            });
+            let result =
+                abi::remove_header(MapType::ResponseHeaders, "set-cookie").and_then(|()| {
+                    cookie_values.iter().try_for_each(|value| {
+                        abi::add_header(MapType::ResponseHeaders, "set-cookie", value)
+                    })
+                });
             if let Err(status) = result {
                 self.warn("cannot rewrite set-cookie", status);
             }
@@ -147,7 +173,9 @@ impl Context for FilterContext {}
 
 impl HttpContext for FilterContext {
     fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
-        let Some(map) = self.map.clone() else { return Action::Continue };
+        let Some(map) = self.map.clone() else {
+            return Action::Continue;
+        };
         self.started_nanos = abi::now_nanos().ok();
         let engine = self.shared.engine();
         let facts = RequestFacts::read();
@@ -155,7 +183,8 @@ impl HttpContext for FilterContext {
         let mut action = Action::Continue;
         match decision.outcome {
             Outcome::Respond(respond) if self.owns_answer(decision.entry) => {
-                let response = LocalResponse::render(&decision, &respond, &facts.host, &facts.target);
+                let response =
+                    LocalResponse::render(&decision, &respond, &facts.host, &facts.target);
                 action = self.answer(&decision, &response);
             }
             Outcome::Forward(_) => {
@@ -184,16 +213,29 @@ impl HttpContext for FilterContext {
         if self.answered {
             return Action::Continue;
         }
-        let (Some(map), Some(facts)) = (self.map.clone(), self.facts.take()) else { return Action::Continue };
+        let (Some(map), Some(facts)) = (self.map.clone(), self.facts.take()) else {
+            return Action::Continue;
+        };
         let roles = self.shared.roles;
         let decision = map.decide(&facts.host, &facts.target, &facts.client);
-        let scheme = self.client_scheme.clone().unwrap_or_else(|| "https".to_owned());
+        let scheme = self
+            .client_scheme
+            .clone()
+            .unwrap_or_else(|| "https".to_owned());
         let mut buffer: HostBuffer = [0; MAX_HOST_LEN];
         let client_host = host::normalize(&facts.host, &mut buffer).unwrap_or_default();
-        if let (Outcome::Forward(_), Some(api), true) = (decision.outcome, decision.api, map.rewrite_responses()) {
+        if let (Outcome::Forward(_), Some(api), true) =
+            (decision.outcome, decision.api, map.rewrite_responses())
+        {
             let (rewrite, mine) = match decision.entry {
-                Entry::Short => (Some(ResponseRewrite::short(api, map.short_host(), &scheme)), roles.router),
-                Entry::Legacy => (Some(ResponseRewrite::legacy(api, client_host, &scheme)), roles.host_rewrite),
+                Entry::Short => (
+                    Some(ResponseRewrite::short(api, map.short_host(), &scheme)),
+                    roles.router,
+                ),
+                Entry::Legacy => (
+                    Some(ResponseRewrite::legacy(api, client_host, &scheme)),
+                    roles.host_rewrite,
+                ),
                 Entry::Long | Entry::Unknown => (None, false),
             };
             // A telemetry-only filter counts what the rewriting filters do to the same headers.
@@ -205,7 +247,9 @@ impl HttpContext for FilterContext {
         }
         if roles.legacy_redirect && !matches!(decision.outcome, Outcome::Respond(_)) {
             for (name, value) in deprecation_headers(&decision) {
-                if let Err(status) = abi::replace_header(MapType::ResponseHeaders, name, value.as_bytes()) {
+                if let Err(status) =
+                    abi::replace_header(MapType::ResponseHeaders, name, value.as_bytes())
+                {
                     self.warn(&format!("cannot add {name}"), status);
                 }
             }
@@ -223,7 +267,10 @@ impl HttpContext for FilterContext {
         let facts = self.facts.take().unwrap_or_else(RequestFacts::read);
         let decision = map.decide(&facts.host, &facts.target, &facts.client);
         let method = RequestFacts::method();
-        let status = abi::property(&["response", "code"]).ok().flatten().and_then(|bytes| numeric::integer(&bytes));
+        let status = abi::property(&["response", "code"])
+            .ok()
+            .flatten()
+            .and_then(|bytes| numeric::integer(&bytes));
         let latency_ms = abi::property(&["request", "duration"])
             .ok()
             .flatten()
@@ -246,7 +293,13 @@ impl HttpContext for FilterContext {
             },
         );
         abi::log(LogLevel::Info, &record.to_json());
-        let counter = counter_name(decision.api.map(|api| api.name()), decision.entry, decision.action());
-        self.shared.counters.increment(self.shared.name, counter);
+        if self.shared.metrics_supported() {
+            let counter = counter_name(
+                decision.api.map(|api| api.name()),
+                decision.entry,
+                decision.action(),
+            );
+            self.shared.counters.increment(self.shared.name, counter);
+        }
     }
 }

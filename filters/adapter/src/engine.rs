@@ -46,7 +46,9 @@ impl Engine {
         match self {
             Engine::Kong => abi::set_property(&["ngx", "upstream_host"], host.as_bytes()),
             Engine::Nginx => abi::replace_header(MapType::RequestHeaders, "host", host.as_bytes()),
-            Engine::Envoy => abi::replace_header(MapType::RequestHeaders, ":authority", host.as_bytes()),
+            Engine::Envoy => {
+                abi::replace_header(MapType::RequestHeaders, ":authority", host.as_bytes())
+            }
         }
     }
 
@@ -61,7 +63,11 @@ impl Engine {
             }
             Engine::Nginx | Engine::Envoy => {
                 abi::replace_header(MapType::RequestHeaders, "x-forwarded-host", host.as_bytes())?;
-                abi::replace_header(MapType::RequestHeaders, "x-forwarded-prefix", prefix.as_bytes())
+                abi::replace_header(
+                    MapType::RequestHeaders,
+                    "x-forwarded-prefix",
+                    prefix.as_bytes(),
+                )
             }
         }
     }

@@ -24,13 +24,25 @@ impl Counters {
                     id
                 }
                 Err(status) => {
-                    abi::log(LogLevel::Warn, &format!("{filter}: cannot define counter {name}: host status {}", status.0));
+                    abi::log(
+                        LogLevel::Warn,
+                        &format!(
+                            "{filter}: cannot define counter {name}: host status {}",
+                            status.0
+                        ),
+                    );
                     return;
                 }
             },
         };
         if let Err(status) = abi::increment(id, 1) {
-            abi::log(LogLevel::Warn, &format!("{filter}: cannot increment counter {id}: host status {}", status.0));
+            abi::log(
+                LogLevel::Warn,
+                &format!(
+                    "{filter}: cannot increment counter {id}: host status {}",
+                    status.0
+                ),
+            );
         }
     }
 }

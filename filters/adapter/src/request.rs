@@ -30,7 +30,11 @@ impl RequestFacts {
             .or_else(|| request_header(":path"))
             .map(text)
             .unwrap_or_default();
-        RequestFacts { host, target, client: CachedClient::new() }
+        RequestFacts {
+            host,
+            target,
+            client: CachedClient::new(),
+        }
     }
 
     /// The scheme the client used: the first `X-Forwarded-Proto` hop (behind a load balancer that
@@ -38,9 +42,16 @@ impl RequestFacts {
     pub fn client_scheme() -> String {
         let first_hop = request_header("x-forwarded-proto")
             .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|value| value.split(',').next().map(|hop| hop.trim().to_ascii_lowercase()));
+            .and_then(|value| {
+                value
+                    .split(',')
+                    .next()
+                    .map(|hop| hop.trim().to_ascii_lowercase())
+            });
         let scheme = first_hop.or_else(|| {
-            request_header(":scheme").and_then(|bytes| String::from_utf8(bytes).ok()).map(|s| s.to_ascii_lowercase())
+            request_header(":scheme")
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .map(|s| s.to_ascii_lowercase())
         });
         match scheme.as_deref() {
             Some("http") => "http".to_owned(),
@@ -50,7 +61,9 @@ impl RequestFacts {
 
     /// The request method, for telemetry.
     pub fn method() -> String {
-        request_header(":method").map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default()
+        request_header(":method")
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default()
     }
 }
 

@@ -19,16 +19,40 @@ pub struct Roles {
 
 impl Roles {
     /// `short_domain_router`.
-    pub const ROUTER: Roles = Roles { router: true, legacy_redirect: false, host_rewrite: false, telemetry: false };
+    pub const ROUTER: Roles = Roles {
+        router: true,
+        legacy_redirect: false,
+        host_rewrite: false,
+        telemetry: false,
+    };
     /// `legacy_redirect`.
-    pub const LEGACY_REDIRECT: Roles =
-        Roles { router: false, legacy_redirect: true, host_rewrite: false, telemetry: false };
+    pub const LEGACY_REDIRECT: Roles = Roles {
+        router: false,
+        legacy_redirect: true,
+        host_rewrite: false,
+        telemetry: false,
+    };
     /// `host_rewrite`.
-    pub const HOST_REWRITE: Roles = Roles { router: false, legacy_redirect: false, host_rewrite: true, telemetry: false };
+    pub const HOST_REWRITE: Roles = Roles {
+        router: false,
+        legacy_redirect: false,
+        host_rewrite: true,
+        telemetry: false,
+    };
     /// `migration_telemetry`.
-    pub const TELEMETRY: Roles = Roles { router: false, legacy_redirect: false, host_rewrite: false, telemetry: true };
+    pub const TELEMETRY: Roles = Roles {
+        router: false,
+        legacy_redirect: false,
+        host_rewrite: false,
+        telemetry: true,
+    };
     /// `kdp_migrate`: all four jobs in one filter, one VM crossing per callback instead of four.
-    pub const ALL: Roles = Roles { router: true, legacy_redirect: true, host_rewrite: true, telemetry: true };
+    pub const ALL: Roles = Roles {
+        router: true,
+        legacy_redirect: true,
+        host_rewrite: true,
+        telemetry: true,
+    };
 
     /// Whether this filter rewrites responses itself (then its telemetry counts real rewrites).
     pub fn rewrites_responses(self) -> bool {

@@ -36,6 +36,7 @@ pub(crate) struct Shared {
     /// Counter ids.
     pub counters: Counters,
     engine: Cell<Option<Engine>>,
+    metrics: Cell<Option<bool>>,
 }
 
 impl Shared {
@@ -48,6 +49,47 @@ impl Shared {
         self.engine.set(Some(engine));
         engine
     }
+
+    /// Whether the engine implements the metric hostcalls: Kong before 3.8 maps them to a
+    /// "not yet implemented" trap, so there the counters stay off (the log line still works).
+    pub fn metrics_supported(&self) -> bool {
+        if let Some(supported) = self.metrics.get() {
+            return supported;
+        }
+        let supported = match self.engine() {
+            Engine::Kong => {
+                let version = abi::property(&["kong", "version"]).ok().flatten();
+                let supported = version
+                    .as_deref()
+                    .and_then(kong_major_minor)
+                    .is_some_and(|v| v >= (3, 8));
+                if !supported {
+                    let shown = version.map(|v| String::from_utf8_lossy(&v).into_owned());
+                    abi::log(
+                        LogLevel::Warn,
+                        &format!(
+                            "{}: counters off: Kong {} has no proxy-wasm metrics (3.8+ needed)",
+                            self.name,
+                            shown.as_deref().unwrap_or("before 3.6")
+                        ),
+                    );
+                }
+                supported
+            }
+            Engine::Nginx | Engine::Envoy => true,
+        };
+        self.metrics.set(Some(supported));
+        supported
+    }
+}
+
+/// `3.9.1` (or `3.10.0.0`) → `(3, 9)`.
+fn kong_major_minor(version: &[u8]) -> Option<(u32, u32)> {
+    let text = std::str::from_utf8(version).ok()?;
+    let mut parts = text.split('.');
+    let major = parts.next()?.trim().parse().ok()?;
+    let minor = parts.next()?.trim().parse().ok()?;
+    Some((major, minor))
 }
 
 struct FilterRoot {
@@ -58,7 +100,13 @@ struct FilterRoot {
 impl FilterRoot {
     fn new(name: &'static str, roles: Roles) -> Self {
         FilterRoot {
-            shared: Rc::new(Shared { name, roles, counters: Counters::default(), engine: Cell::new(None) }),
+            shared: Rc::new(Shared {
+                name,
+                roles,
+                counters: Counters::default(),
+                engine: Cell::new(None),
+                metrics: Cell::new(None),
+            }),
             map: None,
         }
     }
@@ -72,13 +120,19 @@ impl RootContext for FilterRoot {
         let bytes = match abi::plugin_configuration() {
             Ok(Some(bytes)) => bytes,
             Ok(None) => {
-                abi::log(LogLevel::Error, &format!("{name}: refused configuration: the migration map is missing"));
+                abi::log(
+                    LogLevel::Error,
+                    &format!("{name}: refused configuration: the migration map is missing"),
+                );
                 return false;
             }
             Err(status) => {
                 abi::log(
                     LogLevel::Error,
-                    &format!("{name}: cannot read the configuration: host status {}", status.0),
+                    &format!(
+                        "{name}: cannot read the configuration: host status {}",
+                        status.0
+                    ),
                 );
                 return false;
             }
@@ -87,20 +141,30 @@ impl RootContext for FilterRoot {
             Ok(map) => {
                 abi::log(
                     LogLevel::Info,
-                    &format!("{name}: configured {} APIs on short host {}", map.apis().len(), map.short_host()),
+                    &format!(
+                        "{name}: configured {} APIs on short host {}",
+                        map.apis().len(),
+                        map.short_host()
+                    ),
                 );
                 self.map = Some(Rc::new(map));
                 true
             }
             Err(error) => {
-                abi::log(LogLevel::Error, &format!("{name}: refused configuration: {error}"));
+                abi::log(
+                    LogLevel::Error,
+                    &format!("{name}: refused configuration: {error}"),
+                );
                 false
             }
         }
     }
 
     fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
-        Some(Box::new(FilterContext::new(Rc::clone(&self.shared), self.map.clone())))
+        Some(Box::new(FilterContext::new(
+            Rc::clone(&self.shared),
+            self.map.clone(),
+        )))
     }
 
     fn get_type(&self) -> Option<ContextType> {

@@ -125,7 +125,8 @@ impl UpstreamPath<'_> {
 
     /// The path and query as a new string.
     pub fn render(&self) -> String {
-        let mut out = String::with_capacity(self.rest.len() + 1 + self.query.map_or(0, |q| q.len() + 1));
+        let mut out =
+            String::with_capacity(self.rest.len() + 1 + self.query.map_or(0, |q| q.len() + 1));
         self.write_to(&mut out);
         out
     }
@@ -211,7 +212,14 @@ pub struct Decision<'m, 'r> {
 
 impl<'m, 'r> Decision<'m, 'r> {
     fn pass(entry: Entry, api: Option<&'m Api>) -> Self {
-        Decision { entry, api, outcome: Outcome::Pass, stage: None, would: None, successor: None }
+        Decision {
+            entry,
+            api,
+            outcome: Outcome::Pass,
+            stage: None,
+            would: None,
+            successor: None,
+        }
     }
 
     /// The telemetry action.
@@ -233,7 +241,12 @@ impl MigrationMap {
     ///
     /// `host` is the client's `Host` as sent and `target` the raw request target (path and query,
     /// still percent-encoded). `client` is asked only for legacy requests.
-    pub fn decide<'m, 'r>(&'m self, host: &str, target: &'r str, client: &dyn ClientFacts) -> Decision<'m, 'r> {
+    pub fn decide<'m, 'r>(
+        &'m self,
+        host: &str,
+        target: &'r str,
+        client: &dyn ClientFacts,
+    ) -> Decision<'m, 'r> {
         let classification = self.classify(host, target);
         let raw = RawPath::split(target);
         match (classification.entry, classification.api) {
@@ -254,18 +267,33 @@ impl MigrationMap {
                 Some((api, "")) if self.trailing_slash() == TrailingSlash::Redirect => respond(
                     308,
                     Answer::Redirect {
-                        location: Location { origin: None, prefix: api.prefix(), path: "/", query: raw.query },
+                        location: Location {
+                            origin: None,
+                            prefix: api.prefix(),
+                            path: "/",
+                            query: raw.query,
+                        },
                         cache_control: None,
                     },
                 ),
                 Some((api, rest)) => Outcome::Forward(Forward {
                     host: api.long_host(),
-                    path: Some(UpstreamPath { rest, query: raw.query }),
+                    path: Some(UpstreamPath {
+                        rest,
+                        query: raw.query,
+                    }),
                     forwarded: Some((self.short_host(), api.prefix())),
                 }),
             }
         };
-        Decision { entry: Entry::Short, api, outcome, stage: None, would: None, successor: None }
+        Decision {
+            entry: Entry::Short,
+            api,
+            outcome,
+            stage: None,
+            would: None,
+            successor: None,
+        }
     }
 }
 
@@ -291,7 +319,11 @@ fn decide_legacy<'m, 'r>(
         },
     };
     let respond = |status, answer| Outcome::Respond(Respond { status, answer });
-    let proxy = Outcome::Forward(Forward { host: api.long_host(), path: None, forwarded: None });
+    let proxy = Outcome::Forward(Forward {
+        host: api.long_host(),
+        path: None,
+        forwarded: None,
+    });
     let guarded = if let Err(reason) = path::check(raw) {
         Some(respond(400, Answer::UnsafePath(reason)))
     } else if policy.is_gone(client.now_unix()) {
@@ -304,7 +336,10 @@ fn decide_legacy<'m, 'r>(
             if redirects_client(policy, client) {
                 respond(
                     policy.status,
-                    Answer::Redirect { location: successor, cache_control: Some(&policy.cache_control) },
+                    Answer::Redirect {
+                        location: successor,
+                        cache_control: Some(&policy.cache_control),
+                    },
                 )
             } else {
                 proxy
@@ -312,14 +347,29 @@ fn decide_legacy<'m, 'r>(
         })
     };
     let (outcome, stage, would) = match policy.action {
-        LegacyAction::Observe => (Outcome::Pass, Some(RedirectStage::Observe), Some(redirect_or_canary())),
+        LegacyAction::Observe => (
+            Outcome::Pass,
+            Some(RedirectStage::Observe),
+            Some(redirect_or_canary()),
+        ),
         LegacyAction::Proxy => (guarded.unwrap_or(proxy), None, None),
         LegacyAction::Redirect => {
-            let stage = if policy.redirect_percent < 100 { RedirectStage::Canary } else { RedirectStage::Redirect };
+            let stage = if policy.redirect_percent < 100 {
+                RedirectStage::Canary
+            } else {
+                RedirectStage::Redirect
+            };
             (redirect_or_canary(), Some(stage), None)
         }
     };
-    Decision { entry: Entry::Legacy, api: Some(api), outcome, stage, would, successor: Some(successor) }
+    Decision {
+        entry: Entry::Legacy,
+        api: Some(api),
+        outcome,
+        stage,
+        would,
+        successor: Some(successor),
+    }
 }
 
 /// Whether this client is in the redirected share: forced by the tester header, or by a stable
@@ -344,11 +394,18 @@ fn redirects_client(policy: &LegacyPolicy, client: &dyn ClientFacts) -> bool {
 /// address without its port.
 pub fn client_key(client: &dyn ClientFacts) -> String {
     if let Some(forwarded) = client.header("x-forwarded-for")
-        && let Some(first) = forwarded.split(',').next().map(str::trim).filter(|hop| !hop.is_empty())
+        && let Some(first) = forwarded
+            .split(',')
+            .next()
+            .map(str::trim)
+            .filter(|hop| !hop.is_empty())
     {
         return first.to_owned();
     }
-    client.peer_address().map(|peer| strip_port(&peer).to_owned()).unwrap_or_default()
+    client
+        .peer_address()
+        .map(|peer| strip_port(&peer).to_owned())
+        .unwrap_or_default()
 }
 
 fn strip_port(peer: &str) -> &str {
@@ -366,9 +423,9 @@ fn strip_port(peer: &str) -> &str {
 pub fn bucket(key: &str) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let hash = key
-        .bytes()
-        .fold(OFFSET, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(PRIME));
+    let hash = key.bytes().fold(OFFSET, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    });
     hash % 100
 }
 

@@ -3,18 +3,26 @@
 //! These types mirror the document field for field; `MigrationMap::from_json` turns them into the
 //! validated, indexed map the decisions use. Unknown fields are refused everywhere.
 
-use serde::Deserialize;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{Error as _, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 /// The whole document.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a JSON object")]
 pub(crate) struct MapDocument {
+    #[serde(default, deserialize_with = "required")]
     pub short_host: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub long_host: Option<String>,
     #[serde(default)]
     pub legacy_hosts: Vec<String>,
+    #[serde(default, deserialize_with = "objects")]
     pub apis: Option<Vec<ApiDocument>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub legacy: LegacyDocument,
     #[serde(default)]
     pub unmatched: Unmatched,
@@ -28,32 +36,104 @@ fn yes() -> bool {
     true
 }
 
+/// A struct read only from a JSON object. serde's derive also builds structs from arrays (fields
+/// by position), which would let the core accept maps that Kong's JSON schema refuses.
+#[derive(Debug)]
+pub(crate) struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = Object<T>;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(Object)
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor(PhantomData))
+    }
+}
+
+fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    match Option::<Vec<Object<T>>>::deserialize(deserializer)? {
+        Some(list) => Ok(Some(list.into_iter().map(|Object(item)| item).collect())),
+        None => Err(D::Error::custom("is required and must not be null")),
+    }
+}
+
+fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<T, D::Error> {
+    Object::<T>::deserialize(deserializer).map(|Object(item)| item)
+}
+
+/// A required field: absent is reported by validation ("is required"), `null` here.
+fn required<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    match Option::<T>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(D::Error::custom("is required and must not be null")),
+    }
+}
+
+/// An optional field that, when written, must hold a value: `Option<T>`'s own `Deserialize` reads
+/// `null` as absent, and a per-API `null` would then silently inherit the global value.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    match Option::<T>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(D::Error::custom(
+            "must not be null (leave the field out for its default)",
+        )),
+    }
+}
+
 /// One entry of `apis`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a JSON object")]
 pub(crate) struct ApiDocument {
+    #[serde(default, deserialize_with = "required")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub prefix: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub long_host: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub legacy_hosts: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub legacy: LegacyDocument,
 }
 
 /// `legacy`, globally or per API: every field optional so that a per-API block only overrides what it names.
 #[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a JSON object")]
 pub(crate) struct LegacyDocument {
+    #[serde(default, deserialize_with = "present")]
     pub action: Option<LegacyAction>,
+    #[serde(default, deserialize_with = "present")]
     pub target: Option<RedirectTarget>,
+    #[serde(default, deserialize_with = "present")]
     pub status: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
     pub scheme: Option<Scheme>,
+    #[serde(default, deserialize_with = "present")]
     pub redirect_percent: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
     pub redirect_header: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub redirect_max_age: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
     pub deprecation: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub sunset: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub deprecation_link: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub after_sunset: Option<AfterSunset>,
 }
 
@@ -66,9 +146,15 @@ impl LegacyDocument {
             status: self.status.or(fallback.status),
             scheme: self.scheme.or(fallback.scheme),
             redirect_percent: self.redirect_percent.or(fallback.redirect_percent),
-            redirect_header: self.redirect_header.clone().or_else(|| fallback.redirect_header.clone()),
+            redirect_header: self
+                .redirect_header
+                .clone()
+                .or_else(|| fallback.redirect_header.clone()),
             redirect_max_age: self.redirect_max_age.or(fallback.redirect_max_age),
-            deprecation: self.deprecation.clone().or_else(|| fallback.deprecation.clone()),
+            deprecation: self
+                .deprecation
+                .clone()
+                .or_else(|| fallback.deprecation.clone()),
             sunset: self.sunset.clone().or_else(|| fallback.sunset.clone()),
             deprecation_link: self
                 .deprecation_link

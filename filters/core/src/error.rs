@@ -98,7 +98,10 @@ impl fmt::Display for Problem {
                 "{host:?} is not a host name (letters, digits, '-' and '.', no port, at most 253 characters)"
             ),
             Problem::BadPattern(pattern) => {
-                write!(f, "{pattern:?} must contain the placeholder {{api}} exactly once")
+                write!(
+                    f,
+                    "{pattern:?} must contain the placeholder {{api}} exactly once"
+                )
             }
             Problem::BadApiName(name) => write!(
                 f,

@@ -51,7 +51,9 @@ pub(crate) fn validate(host: &str) -> Option<String> {
             && label.len() <= 63
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     });
     labels_ok.then(|| name.to_ascii_lowercase())
 }
@@ -77,15 +79,32 @@ mod tests {
 
     #[test]
     fn normalize_strips_port_case_and_trailing_dot() {
-        assert_eq!(norm("Dev-01.Example.TEST:8443").as_deref(), Some("dev-01.example.test"));
-        assert_eq!(norm("dev-01.example.test.").as_deref(), Some("dev-01.example.test"));
-        assert_eq!(norm("dev-01.example.test.:80").as_deref(), Some("dev-01.example.test"));
+        assert_eq!(
+            norm("Dev-01.Example.TEST:8443").as_deref(),
+            Some("dev-01.example.test")
+        );
+        assert_eq!(
+            norm("dev-01.example.test.").as_deref(),
+            Some("dev-01.example.test")
+        );
+        assert_eq!(
+            norm("dev-01.example.test.:80").as_deref(),
+            Some("dev-01.example.test")
+        );
         assert_eq!(norm("plain").as_deref(), Some("plain"));
     }
 
     #[test]
     fn normalize_refuses_what_cannot_be_ours() {
-        for raw in ["", ".", "[::1]:80", "a b", "host:port", "é.example", &"a".repeat(254)] {
+        for raw in [
+            "",
+            ".",
+            "[::1]:80",
+            "a b",
+            "host:port",
+            "é.example",
+            &"a".repeat(254),
+        ] {
             assert_eq!(norm(raw), None, "{raw:?}");
         }
     }
@@ -93,7 +112,16 @@ mod tests {
     #[test]
     fn validate_lowercases_and_checks_labels() {
         assert_eq!(validate("API01.Example.").as_deref(), Some("api01.example"));
-        for bad in ["", "a..b", "-a.b", "a-.b", "a_b", "a:80", "a/b", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "a..b",
+            "-a.b",
+            "a-.b",
+            "a_b",
+            "a:80",
+            "a/b",
+            &"a".repeat(64),
+        ] {
             assert_eq!(validate(bad), None, "{bad:?}");
         }
     }

@@ -55,16 +55,24 @@ impl LegacyPolicy {
     /// Whether the sunset has passed at `now_unix` and legacy requests are answered 410.
     pub fn is_gone(&self, now_unix: i64) -> bool {
         self.after_sunset == AfterSunset::Gone
-            && self.sunset.as_ref().is_some_and(|sunset| now_unix >= sunset.unix)
+            && self
+                .sunset
+                .as_ref()
+                .is_some_and(|sunset| now_unix >= sunset.unix)
     }
 }
 
 /// Checks the fields present in one `legacy` block; `path` is where the block sits (`legacy`, `apis[2].legacy`).
 pub(crate) fn check_block(block: &LegacyDocument, path: &str) -> Result<(), ConfigError> {
     if let Some(status) = block.status
-        && !REDIRECT_STATUSES.iter().any(|&allowed| u64::from(allowed) == status)
+        && !REDIRECT_STATUSES
+            .iter()
+            .any(|&allowed| u64::from(allowed) == status)
     {
-        return Err(ConfigError::new(format!("{path}.status"), Problem::BadStatus(status)));
+        return Err(ConfigError::new(
+            format!("{path}.status"),
+            Problem::BadStatus(status),
+        ));
     }
     if let Some(percent) = block.redirect_percent
         && percent > 100
@@ -82,10 +90,17 @@ pub(crate) fn check_block(block: &LegacyDocument, path: &str) -> Result<(), Conf
             Problem::BadHeaderName(name.clone()),
         ));
     }
-    for (field, value) in [("deprecation", &block.deprecation), ("sunset", &block.sunset)] {
+    for (field, value) in [
+        ("deprecation", &block.deprecation),
+        ("sunset", &block.sunset),
+    ] {
         if let Some(value) = value {
-            timestamp::parse_rfc3339(value)
-                .ok_or_else(|| ConfigError::new(format!("{path}.{field}"), Problem::BadTimestamp(value.clone())))?;
+            timestamp::parse_rfc3339(value).ok_or_else(|| {
+                ConfigError::new(
+                    format!("{path}.{field}"),
+                    Problem::BadTimestamp(value.clone()),
+                )
+            })?;
         }
     }
     if let Some(url) = &block.deprecation_link
@@ -101,8 +116,14 @@ pub(crate) fn check_block(block: &LegacyDocument, path: &str) -> Result<(), Conf
 
 /// Builds the policy from a merged block whose fields were each checked by [`check_block`].
 /// `sunset_path` names the field blamed when the sunset precedes the deprecation.
-pub(crate) fn build(merged: &LegacyDocument, sunset_path: &str) -> Result<LegacyPolicy, ConfigError> {
-    let deprecation = merged.deprecation.as_deref().and_then(timestamp::parse_rfc3339);
+pub(crate) fn build(
+    merged: &LegacyDocument,
+    sunset_path: &str,
+) -> Result<LegacyPolicy, ConfigError> {
+    let deprecation = merged
+        .deprecation
+        .as_deref()
+        .and_then(timestamp::parse_rfc3339);
     let sunset = merged.sunset.as_deref().and_then(timestamp::parse_rfc3339);
     if let (Some(deprecation_at), Some(sunset_at)) = (deprecation, sunset)
         && sunset_at < deprecation_at
@@ -137,8 +158,14 @@ pub(crate) fn build(merged: &LegacyDocument, sunset_path: &str) -> Result<Legacy
         } else {
             format!("max-age={max_age}").into_boxed_str()
         },
-        deprecation: deprecation.map(|unix| Instant { unix, header: format!("@{unix}").into_boxed_str() }),
-        sunset: sunset.map(|unix| Instant { unix, header: timestamp::imf_fixdate(unix).into_boxed_str() }),
+        deprecation: deprecation.map(|unix| Instant {
+            unix,
+            header: format!("@{unix}").into_boxed_str(),
+        }),
+        sunset: sunset.map(|unix| Instant {
+            unix,
+            header: timestamp::imf_fixdate(unix).into_boxed_str(),
+        }),
         deprecation_link: merged.deprecation_link.as_deref().map(Into::into),
         after_sunset: merged.after_sunset.unwrap_or_default(),
     })
@@ -158,8 +185,8 @@ fn is_link_url(url: &str) -> bool {
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
     rest.is_some_and(|rest| {
-        !rest.is_empty()
-            && !rest.starts_with('/')
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        !authority.is_empty()
             && rest
                 .bytes()
                 .all(|b| b.is_ascii_graphic() && !b"<>\"\\^`{|}".contains(&b))
@@ -186,9 +213,21 @@ mod tests {
 
     #[test]
     fn max_age_zero_means_no_store() {
-        let zero = LegacyDocument { redirect_max_age: Some(0), ..LegacyDocument::default() };
-        assert_eq!(build(&zero, "x").unwrap().cache_control.as_ref(), "no-store");
-        assert_eq!(build(&LegacyDocument::default(), "x").unwrap().cache_control.as_ref(), "max-age=300");
+        let zero = LegacyDocument {
+            redirect_max_age: Some(0),
+            ..LegacyDocument::default()
+        };
+        assert_eq!(
+            build(&zero, "x").unwrap().cache_control.as_ref(),
+            "no-store"
+        );
+        assert_eq!(
+            build(&LegacyDocument::default(), "x")
+                .unwrap()
+                .cache_control
+                .as_ref(),
+            "max-age=300"
+        );
     }
 
     #[test]
@@ -197,7 +236,16 @@ mod tests {
         assert!(!is_header_name("x kdp"));
         assert!(!is_header_name(""));
         assert!(is_link_url("https://docs.example/migration?x=1"));
-        for bad in ["ftp://x", "https://", "https:///x", "https://a b", "https://x/<y>", "/relative"] {
+        for bad in [
+            "ftp://x",
+            "https://",
+            "https:///x",
+            "https://?from=legacy",
+            "https://#x",
+            "https://a b",
+            "https://x/<y>",
+            "/relative",
+        ] {
             assert!(!is_link_url(bad), "{bad}");
         }
     }

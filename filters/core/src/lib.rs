@@ -42,8 +42,8 @@ mod telemetry;
 mod timestamp;
 
 pub use decision::{
-    Action, Answer, ClientFacts, Decision, Forward, Location, Outcome, RedirectStage, Respond, UpstreamPath, bucket,
-    client_key,
+    Action, Answer, ClientFacts, Decision, Forward, Location, Outcome, RedirectStage, Respond,
+    UpstreamPath, bucket, client_key,
 };
 pub use document::{AfterSunset, LegacyAction, RedirectTarget, Scheme, TrailingSlash, Unmatched};
 pub use error::{ConfigError, Problem};

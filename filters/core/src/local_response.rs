@@ -17,10 +17,18 @@ pub struct LocalResponse {
 
 impl LocalResponse {
     /// Renders `respond`, a decision's answer for the request to `host` + `target` (as sent).
-    pub fn render(decision: &Decision<'_, '_>, respond: &Respond<'_, '_>, host: &str, target: &str) -> Self {
+    pub fn render(
+        decision: &Decision<'_, '_>,
+        respond: &Respond<'_, '_>,
+        host: &str,
+        target: &str,
+    ) -> Self {
         let mut headers = Vec::with_capacity(5);
         let body = match respond.answer {
-            Answer::Redirect { location, cache_control } => {
+            Answer::Redirect {
+                location,
+                cache_control,
+            } => {
                 headers.push(("location", location.render()));
                 if let Some(cache_control) = cache_control {
                     headers.push(("cache-control", cache_control.to_owned()));
@@ -53,6 +61,10 @@ impl LocalResponse {
             headers.push(("content-type", "application/json".to_owned()));
             json.to_string()
         });
-        LocalResponse { status: respond.status, headers, body }
+        LocalResponse {
+            status: respond.status,
+            headers,
+            body,
+        }
     }
 }

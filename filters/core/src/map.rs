@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::document::{ApiDocument, LegacyDocument, MapDocument, TrailingSlash, Unmatched};
+use crate::document::{ApiDocument, LegacyDocument, MapDocument, Object, TrailingSlash, Unmatched};
 use crate::error::{ConfigError, Problem};
 use crate::host::{self, HostBuffer, MAX_HOST_LEN};
 use crate::legacy::{self, LegacyPolicy};
@@ -103,7 +103,8 @@ impl MigrationMap {
     /// Parses and validates a map document. The error names the field and the problem.
     pub fn from_json(bytes: &[u8]) -> Result<Self, ConfigError> {
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        let document: MapDocument = serde_path_to_error::deserialize(&mut deserializer).map_err(syntax_error)?;
+        let Object(document): Object<MapDocument> =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(syntax_error)?;
         deserializer
             .end()
             .map_err(|error| ConfigError::new("$", Problem::Syntax(error.to_string())))?;
@@ -112,8 +113,9 @@ impl MigrationMap {
 
     fn from_document(document: MapDocument) -> Result<Self, ConfigError> {
         let short_host = required(document.short_host.as_deref(), "short_host")?;
-        let short_host = host::validate(short_host)
-            .ok_or_else(|| ConfigError::new("short_host", Problem::BadHost(short_host.to_owned())))?;
+        let short_host = host::validate(short_host).ok_or_else(|| {
+            ConfigError::new("short_host", Problem::BadHost(short_host.to_owned()))
+        })?;
         if let Some(pattern) = &document.long_host {
             check_pattern(pattern, "long_host")?;
         }
@@ -139,7 +141,10 @@ impl MigrationMap {
         let mut names: HashMap<&str, usize> = HashMap::with_capacity(api_documents.len());
         for (index, api_document) in api_documents.iter().enumerate() {
             let api = build_api(api_document, index, &document)?;
-            if names.insert(api_document.name.as_deref().unwrap_or_default(), index).is_some() {
+            if names
+                .insert(api_document.name.as_deref().unwrap_or_default(), index)
+                .is_some()
+            {
                 return Err(ConfigError::new(
                     format!("apis[{index}].name"),
                     Problem::DuplicateName(api.name.to_string()),
@@ -165,7 +170,11 @@ impl MigrationMap {
         self.max_prefix_segments = self.max_prefix_segments.max(segments);
         self.prefixes.insert(api.prefix.clone(), index);
 
-        let mut claims = vec![(api.long_host.clone(), HostRole::Long(index), format!("apis[{index}].long_host"))];
+        let mut claims = vec![(
+            api.long_host.clone(),
+            HostRole::Long(index),
+            format!("apis[{index}].long_host"),
+        )];
         for (position, legacy_host) in api.legacy_hosts.iter().enumerate() {
             claims.push((
                 legacy_host.clone(),
@@ -177,7 +186,9 @@ impl MigrationMap {
             let holder = if claimed == self.short_host {
                 Some("the short_host".to_owned())
             } else {
-                self.hosts.get(&claimed).map(|&role| self.describe(role))
+                self.hosts
+                    .get(&claimed)
+                    .map(|&held| self.describe(held, index, &api.name))
             };
             if let Some(other) = holder {
                 return Err(ConfigError::new(
@@ -198,10 +209,18 @@ impl MigrationMap {
         self.apis.get(index).map_or("?", Api::name)
     }
 
-    fn describe(&self, role: HostRole) -> String {
+    /// Who holds a host; `current` is the API being added (not in `self.apis` yet).
+    fn describe(&self, role: HostRole, current: usize, current_name: &str) -> String {
+        let name = |index: usize| {
+            if index == current {
+                current_name
+            } else {
+                self.api_name(index)
+            }
+        };
         match role {
-            HostRole::Long(index) => format!("API {:?} as its long host", self.api_name(index)),
-            HostRole::Legacy(index) => format!("API {:?} as a legacy host", self.api_name(index)),
+            HostRole::Long(index) => format!("API {:?} as its long host", name(index)),
+            HostRole::Legacy(index) => format!("API {:?} as a legacy host", name(index)),
         }
     }
 
@@ -247,17 +266,32 @@ impl MigrationMap {
     pub fn classify(&self, host: &str, target: &str) -> Classification<'_> {
         let mut buffer: HostBuffer = [0; MAX_HOST_LEN];
         let Some(host) = host::normalize(host, &mut buffer) else {
-            return Classification { entry: Entry::Unknown, api: None };
+            return Classification {
+                entry: Entry::Unknown,
+                api: None,
+            };
         };
         if host == self.short_host.as_ref() {
             let path = target.split_once('?').map_or(target, |(path, _)| path);
             let api = self.match_prefix(path).map(|(api, _)| api);
-            return Classification { entry: Entry::Short, api };
+            return Classification {
+                entry: Entry::Short,
+                api,
+            };
         }
         match self.hosts.get(host) {
-            Some(&HostRole::Long(index)) => Classification { entry: Entry::Long, api: self.apis.get(index) },
-            Some(&HostRole::Legacy(index)) => Classification { entry: Entry::Legacy, api: self.apis.get(index) },
-            None => Classification { entry: Entry::Unknown, api: None },
+            Some(&HostRole::Long(index)) => Classification {
+                entry: Entry::Long,
+                api: self.apis.get(index),
+            },
+            Some(&HostRole::Legacy(index)) => Classification {
+                entry: Entry::Legacy,
+                api: self.apis.get(index),
+            },
+            None => Classification {
+                entry: Entry::Unknown,
+                api: None,
+            },
         }
     }
 
@@ -303,7 +337,10 @@ fn required<'a, T: ?Sized>(value: Option<&'a T>, path: &str) -> Result<&'a T, Co
 
 fn check_pattern(pattern: &str, path: &str) -> Result<(), ConfigError> {
     if !host::is_pattern(pattern) {
-        return Err(ConfigError::new(path, Problem::BadPattern(pattern.to_owned())));
+        return Err(ConfigError::new(
+            path,
+            Problem::BadPattern(pattern.to_owned()),
+        ));
     }
     match host::validate(&host::expand(pattern, "api")) {
         Some(_) => Ok(()),
@@ -315,12 +352,21 @@ fn build_api(api: &ApiDocument, index: usize, document: &MapDocument) -> Result<
     let at = |field: &str| format!("apis[{index}].{field}");
     let name = required(api.name.as_deref(), &at("name"))?;
     if !is_api_name(name) {
-        return Err(ConfigError::new(at("name"), Problem::BadApiName(name.to_owned())));
+        return Err(ConfigError::new(
+            at("name"),
+            Problem::BadApiName(name.to_owned()),
+        ));
     }
     let prefix = match &api.prefix {
         Some(prefix) => {
             check_prefix(prefix).map_err(|why| {
-                ConfigError::new(at("prefix"), Problem::BadPrefix { prefix: prefix.clone(), why })
+                ConfigError::new(
+                    at("prefix"),
+                    Problem::BadPrefix {
+                        prefix: prefix.clone(),
+                        why,
+                    },
+                )
             })?;
             prefix.clone()
         }
@@ -329,19 +375,28 @@ fn build_api(api: &ApiDocument, index: usize, document: &MapDocument) -> Result<
     let long_host = match (&api.long_host, &document.long_host) {
         (Some(own), _) => resolve_host(own, name, &at("long_host"))?,
         (None, Some(pattern)) => resolve_host(pattern, name, "long_host")?,
-        (None, None) => return Err(ConfigError::new(at("long_host"), Problem::NoLongHost(name.to_owned()))),
+        (None, None) => {
+            return Err(ConfigError::new(
+                at("long_host"),
+                Problem::NoLongHost(name.to_owned()),
+            ));
+        }
     };
     let legacy_hosts = match &api.legacy_hosts {
         Some(own) => own
             .iter()
             .enumerate()
-            .map(|(position, host)| resolve_host(host, name, &at(&format!("legacy_hosts[{position}]"))))
+            .map(|(position, host)| {
+                resolve_host(host, name, &at(&format!("legacy_hosts[{position}]")))
+            })
             .collect::<Result<Vec<_>, _>>()?,
         None => document
             .legacy_hosts
             .iter()
             .enumerate()
-            .map(|(position, pattern)| resolve_host(pattern, name, &format!("legacy_hosts[{position}]")))
+            .map(|(position, pattern)| {
+                resolve_host(pattern, name, &format!("legacy_hosts[{position}]"))
+            })
             .collect::<Result<Vec<_>, _>>()?,
     };
     legacy::check_block(&api.legacy, &at("legacy"))?;
@@ -356,14 +411,20 @@ fn build_api(api: &ApiDocument, index: usize, document: &MapDocument) -> Result<
         name: name.into(),
         prefix: prefix.into_boxed_str(),
         long_host: long_host.into_boxed_str(),
-        legacy_hosts: legacy_hosts.into_iter().map(String::into_boxed_str).collect(),
+        legacy_hosts: legacy_hosts
+            .into_iter()
+            .map(String::into_boxed_str)
+            .collect(),
         legacy,
     })
 }
 
 fn resolve_host(host_or_pattern: &str, api: &str, path: &str) -> Result<String, ConfigError> {
     if host_or_pattern.matches(host::API_PLACEHOLDER).count() > 1 {
-        return Err(ConfigError::new(path, Problem::BadPattern(host_or_pattern.to_owned())));
+        return Err(ConfigError::new(
+            path,
+            Problem::BadPattern(host_or_pattern.to_owned()),
+        ));
     }
     host::validate(&host::expand(host_or_pattern, api))
         .ok_or_else(|| ConfigError::new(path, Problem::BadHost(host_or_pattern.to_owned())))
@@ -374,7 +435,9 @@ fn is_api_name(name: &str) -> bool {
     (1..=63).contains(&name.len())
         && !name.starts_with('-')
         && !name.ends_with('-')
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn check_prefix(prefix: &str) -> Result<(), &'static str> {

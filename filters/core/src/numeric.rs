@@ -22,7 +22,11 @@ pub fn duration_ms(bytes: &[u8]) -> Option<f64> {
 
 fn ascii_number(bytes: &[u8]) -> Option<&str> {
     let is_text = !bytes.is_empty() && bytes.iter().all(|b| b.is_ascii_digit() || *b == b'.');
-    if is_text { std::str::from_utf8(bytes).ok() } else { None }
+    if is_text {
+        std::str::from_utf8(bytes).ok()
+    } else {
+        None
+    }
 }
 
 fn little_endian(bytes: &[u8]) -> Option<u64> {

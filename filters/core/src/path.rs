@@ -79,7 +79,9 @@ impl fmt::Display for UnsafePath {
             UnsafePath::Backslash => "the path has a backslash",
             UnsafePath::EncodedNul => "the path has an encoded NUL (%00)",
             UnsafePath::ControlCharacter => "the request target has a control character or space",
-            UnsafePath::NonAscii => "the request target has a byte outside ASCII (percent-encode it)",
+            UnsafePath::NonAscii => {
+                "the request target has a byte outside ASCII (percent-encode it)"
+            }
         })
     }
 }
@@ -102,7 +104,10 @@ pub fn check(raw: RawPath<'_>) -> Result<(), UnsafePath> {
     let bytes = raw.path.as_bytes();
     for (at, _) in raw.path.match_indices('%') {
         let encoded = bytes.get(at + 1..at + 3).map(|pair| {
-            [pair.first().copied().unwrap_or(0), pair.get(1).copied().unwrap_or(0)]
+            [
+                pair.first().copied().unwrap_or(0),
+                pair.get(1).copied().unwrap_or(0),
+            ]
         });
         match encoded.map(|[hi, lo]| [hi, lo.to_ascii_lowercase()]) {
             Some([b'2', b'f']) => return Err(UnsafePath::EncodedSlash),
@@ -161,15 +166,38 @@ mod tests {
     fn split_keeps_query_bytes() {
         assert_eq!(
             RawPath::split("/a/b?x=%20&y=1?z"),
-            RawPath { path: "/a/b", query: Some("x=%20&y=1?z") }
+            RawPath {
+                path: "/a/b",
+                query: Some("x=%20&y=1?z")
+            }
         );
-        assert_eq!(RawPath::split("/a?"), RawPath { path: "/a", query: Some("") });
-        assert_eq!(RawPath::split("/a"), RawPath { path: "/a", query: None });
+        assert_eq!(
+            RawPath::split("/a?"),
+            RawPath {
+                path: "/a",
+                query: Some("")
+            }
+        );
+        assert_eq!(
+            RawPath::split("/a"),
+            RawPath {
+                path: "/a",
+                query: None
+            }
+        );
     }
 
     #[test]
     fn safe_paths_pass() {
-        for target in ["/", "/api01", "/api01/", "/api01/x.y/..z/.well-known", "/a%20b?q=../x", "/a//b", "/%2E%2Ex"] {
+        for target in [
+            "/",
+            "/api01",
+            "/api01/",
+            "/api01/x.y/..z/.well-known",
+            "/a%20b?q=../x",
+            "/a//b",
+            "/%2E%2Ex",
+        ] {
             assert_eq!(check_target(target), Ok(()), "{target}");
         }
     }
@@ -207,7 +235,10 @@ mod tests {
 
     #[test]
     fn leading_slashes_collapse() {
-        assert_eq!(collapse_leading_slashes("//evil.example/x"), "/evil.example/x");
+        assert_eq!(
+            collapse_leading_slashes("//evil.example/x"),
+            "/evil.example/x"
+        );
         assert_eq!(collapse_leading_slashes("///x"), "/x");
         assert_eq!(collapse_leading_slashes("/x//y"), "/x//y");
         assert_eq!(collapse_leading_slashes("/"), "/");

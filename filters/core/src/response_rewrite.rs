@@ -18,8 +18,13 @@ pub struct ResponseRewrite<'a> {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum RewriteEntry<'a> {
-    Short { short_host: &'a str, prefix: &'a str },
-    Legacy { legacy_host: &'a str },
+    Short {
+        short_host: &'a str,
+        prefix: &'a str,
+    },
+    Legacy {
+        legacy_host: &'a str,
+    },
 }
 
 impl<'a> ResponseRewrite<'a> {
@@ -28,13 +33,20 @@ impl<'a> ResponseRewrite<'a> {
         ResponseRewrite {
             long_host: api.long_host(),
             scheme,
-            entry: RewriteEntry::Short { short_host, prefix: api.prefix() },
+            entry: RewriteEntry::Short {
+                short_host,
+                prefix: api.prefix(),
+            },
         }
     }
 
     /// For a request proxied from the legacy host `legacy_host` (normalised) over `scheme`.
     pub fn legacy(api: &'a Api, legacy_host: &'a str, scheme: &'a str) -> Self {
-        ResponseRewrite { long_host: api.long_host(), scheme, entry: RewriteEntry::Legacy { legacy_host } }
+        ResponseRewrite {
+            long_host: api.long_host(),
+            scheme,
+            entry: RewriteEntry::Legacy { legacy_host },
+        }
     }
 
     /// A `Location` or `Content-Location` value; `None` when it stays as it is.
@@ -48,7 +60,9 @@ impl<'a> ResponseRewrite<'a> {
             return Some(self.entry_url(None, after));
         }
         match self.entry {
-            RewriteEntry::Short { prefix, .. } if value.starts_with('/') => Some(format!("{prefix}{value}")),
+            RewriteEntry::Short { prefix, .. } if value.starts_with('/') => {
+                Some(format!("{prefix}{value}"))
+            }
             _ => None,
         }
     }
@@ -83,7 +97,9 @@ impl<'a> ResponseRewrite<'a> {
         for attribute in parts {
             let (name, attribute_value) = attribute.split_once('=').unwrap_or((attribute, ""));
             let name_trimmed = name.trim();
-            if name_trimmed.eq_ignore_ascii_case("domain") && self.is_long_host(attribute_value.trim().trim_start_matches('.')) {
+            if name_trimmed.eq_ignore_ascii_case("domain")
+                && self.is_long_host(attribute_value.trim().trim_start_matches('.'))
+            {
                 changed = true;
                 continue;
             }
@@ -119,17 +135,23 @@ impl<'a> ResponseRewrite<'a> {
 
     /// If `authority_and_rest` (what follows `scheme://` or `//`) names the long host, what follows the authority.
     fn on_long_host<'v>(&self, authority_and_rest: &'v str) -> Option<&'v str> {
-        let end = authority_and_rest.find(['/', '?', '#']).unwrap_or(authority_and_rest.len());
+        let end = authority_and_rest
+            .find(['/', '?', '#'])
+            .unwrap_or(authority_and_rest.len());
         let authority = authority_and_rest.get(..end)?;
         let host = match authority.rsplit_once(':') {
             Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
             _ => authority,
         };
-        self.is_long_host(host).then(|| authority_and_rest.get(end..)).flatten()
+        self.is_long_host(host)
+            .then(|| authority_and_rest.get(end..))
+            .flatten()
     }
 
     fn is_long_host(&self, host: &str) -> bool {
-        host.strip_suffix('.').unwrap_or(host).eq_ignore_ascii_case(self.long_host)
+        host.strip_suffix('.')
+            .unwrap_or(host)
+            .eq_ignore_ascii_case(self.long_host)
     }
 
     /// The URL on the client's entry for what followed the long host's authority.
@@ -158,6 +180,8 @@ impl<'a> ResponseRewrite<'a> {
 fn split_scheme(value: &str) -> Option<&str> {
     ["https://", "http://"].into_iter().find_map(|scheme| {
         let head = value.get(..scheme.len())?;
-        head.eq_ignore_ascii_case(scheme).then(|| value.get(scheme.len()..)).flatten()
+        head.eq_ignore_ascii_case(scheme)
+            .then(|| value.get(scheme.len()..))
+            .flatten()
     })
 }

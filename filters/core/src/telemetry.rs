@@ -65,7 +65,11 @@ impl<'a> TelemetryRecord<'a> {
     /// The record of `decision` with what the engine measured.
     pub fn new(decision: &Decision<'a, '_>, measured: Measured<'a>) -> Self {
         let (would_action, would_status, would_location) = match decision.would {
-            Some(would) => (Some(would.action().as_str()), status_of(&would), location_of(&would)),
+            Some(would) => (
+                Some(would.action().as_str()),
+                status_of(&would),
+                location_of(&would),
+            ),
             None => (None, None, None),
         };
         TelemetryRecord {

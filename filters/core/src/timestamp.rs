@@ -10,10 +10,16 @@ pub fn parse_rfc3339(value: &str) -> Option<i64> {
     let bytes = value.as_bytes();
     let digits = |from: usize, len: usize| -> Option<i64> {
         let slice = bytes.get(from..from + len)?;
-        slice.iter().try_fold(0i64, |acc, &b| b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0')))
+        slice.iter().try_fold(0i64, |acc, &b| {
+            b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
+        })
     };
     let separator = |at: usize, allowed: &[u8]| bytes.get(at).is_some_and(|b| allowed.contains(b));
-    if !(separator(4, b"-") && separator(7, b"-") && separator(10, b"Tt") && separator(13, b":") && separator(16, b":"))
+    if !(separator(4, b"-")
+        && separator(7, b"-")
+        && separator(10, b"Tt")
+        && separator(13, b":")
+        && separator(16, b":"))
     {
         return None;
     }
@@ -55,12 +61,20 @@ pub fn parse_rfc3339(value: &str) -> Option<i64> {
 /// Formats Unix seconds as an IMF-fixdate: `Fri, 01 Jan 2027 00:00:00 GMT`.
 pub fn imf_fixdate(unix: i64) -> String {
     const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let days = unix.div_euclid(86_400);
     let seconds = unix.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
-    let weekday = usize::try_from(days.rem_euclid(7)).ok().and_then(|i| WEEKDAYS.get(i)).unwrap_or(&"Thu");
-    let month_name = usize::try_from(month - 1).ok().and_then(|i| MONTHS.get(i)).unwrap_or(&"Jan");
+    let weekday = usize::try_from(days.rem_euclid(7))
+        .ok()
+        .and_then(|i| WEEKDAYS.get(i))
+        .unwrap_or(&"Thu");
+    let month_name = usize::try_from(month - 1)
+        .ok()
+        .and_then(|i| MONTHS.get(i))
+        .unwrap_or(&"Jan");
     format!(
         "{weekday}, {day:02} {month_name} {year:04} {:02}:{:02}:{:02} GMT",
         seconds / 3600,
@@ -95,7 +109,8 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let mp = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * mp + 2) / 5 + 1;
@@ -112,8 +127,14 @@ mod tests {
     fn parses_rfc3339_forms() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_rfc3339("2026-01-01T00:00:00Z"), Some(1_767_225_600));
-        assert_eq!(parse_rfc3339("2027-01-01T08:00:00+08:00"), Some(1_798_761_600));
-        assert_eq!(parse_rfc3339("2026-12-31t19:00:00.123-05:00"), Some(1_798_761_600));
+        assert_eq!(
+            parse_rfc3339("2027-01-01T08:00:00+08:00"),
+            Some(1_798_761_600)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-12-31t19:00:00.123-05:00"),
+            Some(1_798_761_600)
+        );
         assert_eq!(parse_rfc3339("2024-02-29T12:00:00Z"), Some(1_709_208_000));
     }
 
@@ -140,7 +161,10 @@ mod tests {
     fn formats_imf_fixdate() {
         assert_eq!(imf_fixdate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
         assert_eq!(imf_fixdate(1_798_761_600), "Fri, 01 Jan 2027 00:00:00 GMT");
-        assert_eq!(imf_fixdate(1_709_208_000 + 3_723), "Thu, 29 Feb 2024 13:02:03 GMT");
+        assert_eq!(
+            imf_fixdate(1_709_208_000 + 3_723),
+            "Thu, 29 Feb 2024 13:02:03 GMT"
+        );
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! `MigrationMap::from_json` / `from_value`: one row per refusal with the exact message, and the
 //! maps that must be accepted (the seed map, the documented example, every edge of every rule).
 
-
 use kdp_migrate_core::{
     AfterSunset, LegacyAction, MigrationMap, RedirectTarget, Scheme, TrailingSlash, Unmatched,
 };
@@ -10,7 +9,11 @@ use kdp_migrate_core::{
 /// One line, so serde_json's `at line 1 column N` is stable.
 macro_rules! doc {
     ($fields:literal) => {
-        concat!(r#"{"short_host":"dev-01.test","long_host":"{api}.long.test","#, $fields, "}")
+        concat!(
+            r#"{"short_host":"dev-01.test","long_host":"{api}.long.test","#,
+            $fields,
+            "}"
+        )
     };
 }
 
@@ -27,14 +30,23 @@ impl RefuseTest {
                 Err(error) => error.to_string(),
             };
             if got != expected {
-                failures.push(format!("input:    {document}\nexpected: {expected}\ngot:      {got}"));
+                failures.push(format!(
+                    "input:    {document}\nexpected: {expected}\ngot:      {got}"
+                ));
             }
         }
-        assert!(failures.is_empty(), "{} of {} rows differ:\n\n{}", failures.len(), self.0.len(), failures.join("\n\n"));
+        assert!(
+            failures.is_empty(),
+            "{} of {} rows differ:\n\n{}",
+            failures.len(),
+            self.0.len(),
+            failures.join("\n\n")
+        );
     }
 }
 
-const HOST_RULE: &str = "is not a host name (letters, digits, '-' and '.', no port, at most 253 characters)";
+const HOST_RULE: &str =
+    "is not a host name (letters, digits, '-' and '.', no port, at most 253 characters)";
 
 fn bad_host(path: &str, host: &str) -> String {
     format!("{path}: {host:?} {HOST_RULE}")
@@ -139,43 +151,104 @@ fn values_of_the_wrong_type_or_variant_are_refused() {
 }
 
 #[test]
-fn documents_that_are_not_json_objects_are_refused() {
-    for (document, expected) in [
+fn documents_that_are_not_json_are_refused() {
+    RefuseTest(&[
         ("", "$: EOF while parsing a value at line 1 column 0"),
-        ("{", "$: EOF while parsing an object at line 1 column 1"),
-        (r#"{"short_host":"dev-01.test""#, "$: EOF while parsing an object at line 1 column 27"),
         (
             concat!(r#"{"short_host":"dev-01.test","long_host":"{api}.long.test","apis":[{"name":"a"}]}"#, " x"),
-            "$: trailing characters at line 1 column 84",
+            "$: trailing characters at line 1 column 82",
+        ),
+        (r#"{"short_host":"#, "short_host: EOF while parsing a value at line 1 column 14"),
+        (
+            r#"{"a""#,
+            "a: unknown field `a`, expected one of `short_host`, `long_host`, `legacy_hosts`, `apis`, `legacy`, `unmatched`, `rewrite_responses`, `trailing_slash` at line 1 column 4",
+        ),
+        (r#"{"short_host":"a.test","short_host":"b.test"}"#, "$: duplicate field `short_host` at line 1 column 35"),
+    ])
+    .run();
+}
+
+/// A document cut short after `{` or after a `,` is reported at serde_path_to_error's `?`
+/// (no key read yet); the contract's name for the document itself is `$`.
+#[test]
+fn truncated_documents_are_blamed_on_the_document() {
+    RefuseTest(&[
+        ("{", "$: EOF while parsing an object at line 1 column 1"),
+        (
+            r#"{"short_host":"dev-01.test","#,
+            "$: EOF while parsing a value at line 1 column 28",
+        ),
+    ])
+    .run();
+}
+
+/// serde's derive also accepts a struct written as a JSON array of its fields in declaration
+/// order, so `[short_host, long_host, legacy_hosts, apis, legacy, unmatched, rewrite_responses,
+/// trailing_slash]` passes as a map, and `kong/*.meta.json` (`"type": "object"`) disagrees with
+/// the core. A map, an API and a `legacy` block must each be JSON objects.
+#[test]
+fn positional_arrays_are_not_maps() {
+    let mut failures = Vec::new();
+    for (document, path) in [
+        (
+            r#"["dev-01.test","{api}.long.test",[],[{"name":"a"}],{},"reject",true,"forward"]"#,
+            "$",
+        ),
+        (doc!(r#""apis":[["a",null,null,null,{}]]"#), "apis[0]"),
+        (
+            doc!(
+                r#""apis":[{"name":"a"}],"legacy":[null,null,301,null,null,null,null,null,null,null,null]"#
+            ),
+            "legacy",
         ),
     ] {
-        refuses(document, expected);
+        let expected = format!("{path}: invalid type: sequence, expected ");
+        match MigrationMap::from_json(document.as_bytes()) {
+            Ok(_) => failures.push(format!(
+                "input: {document}\nexpected: {expected}...\ngot:   (accepted)"
+            )),
+            Err(error) if !error.to_string().starts_with(&expected) => failures.push(format!(
+                "input: {document}\nexpected: {expected}...\ngot:   {error}"
+            )),
+            Err(_) => {}
+        }
     }
-    // The same documents duplicated or misshapen, with the field named.
-    refuses(
-        r#"{"short_host":"a.test","short_host":"b.test"}"#,
-        "short_host: duplicate field `short_host` at line 1 column 35",
+    assert!(
+        failures.is_empty(),
+        "JSON arrays taken for objects:\n\n{}",
+        failures.join("\n\n")
     );
 }
 
 /// serde's derive names the Rust type in `invalid type` messages; a map author does not know
-/// `MapDocument` or `ApiDocument` and should read what was expected in the map's own words.
+/// `MapDocument` or `ApiDocument` and should read what was expected in the map's own words
+/// (`#[serde(expecting = "...")]`).
 #[test]
 fn type_errors_do_not_name_rust_types() {
+    let mut failures = Vec::new();
     for document in [
-        "[]",
         "null",
         r#""dev-01.test""#,
         doc!(r#""apis":["a"]"#),
         doc!(r#""apis":[{"name":"a"}],"legacy":"redirect""#),
-        doc!(r#""apis":[{"name":"a","legacy":[]}]"#),
+        doc!(r#""apis":[{"name":"a","legacy":7}]"#),
     ] {
-        let message = MigrationMap::from_json(document.as_bytes()).err().map(|error| error.to_string());
+        let message = MigrationMap::from_json(document.as_bytes())
+            .err()
+            .map(|error| error.to_string());
         let message = message.unwrap_or_else(|| panic!("accepted: {document}"));
-        for rust_type in ["MapDocument", "ApiDocument", "LegacyDocument", "struct "] {
-            assert!(!message.contains(rust_type), "{document}: {message:?} names the Rust type {rust_type:?}");
+        if ["MapDocument", "ApiDocument", "LegacyDocument", "struct "]
+            .iter()
+            .any(|name| message.contains(name))
+        {
+            failures.push(format!("input: {document}\ngot:   {message}"));
         }
     }
+    assert!(
+        failures.is_empty(),
+        "messages name Rust types:\n\n{}",
+        failures.join("\n\n")
+    );
 }
 
 #[test]
@@ -204,7 +277,18 @@ fn required_fields_and_an_empty_api_list_are_refused() {
 #[test]
 fn api_names_must_be_dns_labels() {
     let rule = "is not a valid API name (lowercase letters, digits and '-', 1 to 63 characters, no leading or trailing '-')";
-    for name in ["", "API01", "api_01", "-api", "api-", "api.01", "api 01", "ápi", "{api}", &"a".repeat(64)] {
+    for name in [
+        "",
+        "API01",
+        "api_01",
+        "-api",
+        "api-",
+        "api.01",
+        "api 01",
+        "ápi",
+        "{api}",
+        &"a".repeat(64),
+    ] {
         let document = format!(
             r#"{{"short_host":"dev-01.test","long_host":"{{api}}.long.test","apis":[{{"name":{}}}]}}"#,
             serde_json::to_string(name).unwrap()
@@ -212,7 +296,9 @@ fn api_names_must_be_dns_labels() {
         refuses(&document, &format!("apis[0].name: {name:?} {rule}"));
     }
     for name in ["a", "0", "api-01", "a--b", &"a".repeat(63)] {
-        let document = format!(r#"{{"short_host":"dev-01.test","long_host":"{{api}}.long.test","apis":[{{"name":"{name}"}}]}}"#);
+        let document = format!(
+            r#"{{"short_host":"dev-01.test","long_host":"{{api}}.long.test","apis":[{{"name":"{name}"}}]}}"#
+        );
         assert_eq!(accepts(&document).apis()[0].name(), name);
     }
 }
@@ -402,8 +488,14 @@ fn each_prefix_rule_is_refused_with_its_reason() {
     let cases: Vec<(String, &str)> = vec![
         ("".into(), r#"must start with "/""#),
         ("api01".into(), r#"must start with "/""#),
-        ("/".into(), r#"must name at least one segment ("/" alone would capture every path)"#),
-        (format!("/{}", "a".repeat(256)), "is longer than 256 characters"),
+        (
+            "/".into(),
+            r#"must name at least one segment ("/" alone would capture every path)"#,
+        ),
+        (
+            format!("/{}", "a".repeat(256)),
+            "is longer than 256 characters",
+        ),
         ("/api01/".into(), r#"must not end with "/""#),
         ("/v2/api01/".into(), r#"must not end with "/""#),
         ("/a/b/c/d/e/f/g/h/i".into(), "has more than 8 segments"),
@@ -412,12 +504,30 @@ fn each_prefix_rule_is_refused_with_its_reason() {
         ("/.".into(), r#"must not have a "." or ".." segment"#),
         ("/a/../b".into(), r#"must not have a "." or ".." segment"#),
         ("/a/./b".into(), r#"must not have a "." or ".." segment"#),
-        ("/a b".into(), r#"may only use letters, digits and "-._~" in its segments"#),
-        ("/a%2fb".into(), r#"may only use letters, digits and "-._~" in its segments"#),
-        ("/a?x".into(), r#"may only use letters, digits and "-._~" in its segments"#),
-        ("/a\\b".into(), r#"may only use letters, digits and "-._~" in its segments"#),
-        ("/äpi".into(), r#"may only use letters, digits and "-._~" in its segments"#),
-        ("/{api}".into(), r#"may only use letters, digits and "-._~" in its segments"#),
+        (
+            "/a b".into(),
+            r#"may only use letters, digits and "-._~" in its segments"#,
+        ),
+        (
+            "/a%2fb".into(),
+            r#"may only use letters, digits and "-._~" in its segments"#,
+        ),
+        (
+            "/a?x".into(),
+            r#"may only use letters, digits and "-._~" in its segments"#,
+        ),
+        (
+            "/a\\b".into(),
+            r#"may only use letters, digits and "-._~" in its segments"#,
+        ),
+        (
+            "/äpi".into(),
+            r#"may only use letters, digits and "-._~" in its segments"#,
+        ),
+        (
+            "/{api}".into(),
+            r#"may only use letters, digits and "-._~" in its segments"#,
+        ),
     ];
     for (prefix, why) in &cases {
         let document = format!(
@@ -503,13 +613,34 @@ fn timestamps_must_be_rfc3339_and_in_order() {
         ("sunset", "2027-13-01T00:00:00Z"),
         ("sunset", "1798761600"),
         ("sunset", ""),
+        ("sunset", "2027-02-29T00:00:00Z"),
+        ("sunset", "1900-02-29T00:00:00Z"),
+        ("sunset", "2026-04-31T00:00:00Z"),
+        ("sunset", "2026-01-00T00:00:00Z"),
+        ("sunset", "2026-1-01T00:00:00Z"),
+        ("sunset", "2026-01-01T24:00:00Z"),
+        ("sunset", "2026-01-01T00:60:00Z"),
+        ("sunset", "2026-01-01T00:00:61Z"),
+        ("sunset", "2026-01-01T00:00:00+0800"),
+        ("sunset", "2026-01-01T00:00:00+24:00"),
+        ("sunset", "2026-01-01T00:00:00+08:60"),
+        ("sunset", "2026-01-01T00:00:00.Z"),
+        ("sunset", "2026-01-01T00:00:00Zjunk"),
+        ("sunset", " 2026-01-01T00:00:00Z"),
+        ("sunset", "2026-01-01 00:00:00Z"),
+        ("sunset", "+2026-01-01T00:00:00Z"),
+        ("sunset", "２０２６-01-01T00:00:00Z"),
     ] {
         refuses(
-            &format!(r#"{{"short_host":"dev-01.test","long_host":"{{api}}.long.test","apis":[{{"name":"a"}}],"legacy":{{"{field}":"{value}"}}}}"#),
+            &format!(
+                r#"{{"short_host":"dev-01.test","long_host":"{{api}}.long.test","apis":[{{"name":"a"}}],"legacy":{{"{field}":"{value}"}}}}"#
+            ),
             &format!("legacy.{field}: {value:?} {rule}"),
         );
         refuses(
-            &format!(r#"{{"short_host":"dev-01.test","long_host":"{{api}}.long.test","apis":[{{"name":"a","legacy":{{"{field}":"{value}"}}}}]}}"#),
+            &format!(
+                r#"{{"short_host":"dev-01.test","long_host":"{{api}}.long.test","apis":[{{"name":"a","legacy":{{"{field}":"{value}"}}}}]}}"#
+            ),
             &format!("apis[0].legacy.{field}: {value:?} {rule}"),
         );
     }
@@ -549,7 +680,8 @@ fn a_per_api_deprecation_after_the_global_sunset_names_the_deprecation() {
 
 #[test]
 fn deprecation_links_must_be_absolute_http_urls() {
-    let rule = "is not an absolute http:// or https:// URL without spaces, quotes or angle brackets";
+    let rule =
+        "is not an absolute http:// or https:// URL without spaces, quotes or angle brackets";
     for url in [
         "ftp://docs.test/x",
         "docs.test/migration",
@@ -584,7 +716,14 @@ fn the_seed_map_and_the_documented_example_are_accepted() {
     let apis: Vec<(&str, &str, &str, Vec<&str>)> = seed
         .apis()
         .iter()
-        .map(|api| (api.name(), api.prefix(), api.long_host(), api.legacy_hosts().iter().map(|h| &**h).collect()))
+        .map(|api| {
+            (
+                api.name(),
+                api.prefix(),
+                api.long_host(),
+                api.legacy_hosts().iter().map(|h| &**h).collect(),
+            )
+        })
         .collect();
     assert_eq!(
         apis,
@@ -623,11 +762,20 @@ fn the_seed_map_and_the_documented_example_are_accepted() {
         }"#,
     );
     let api02 = &example.apis()[1];
-    assert_eq!((api02.prefix(), api02.long_host()), ("/v2/api02", "x.example"));
-    assert_eq!(api02.legacy_hosts().iter().map(|h| &**h).collect::<Vec<_>>(), ["old.example"]);
+    assert_eq!(
+        (api02.prefix(), api02.long_host()),
+        ("/v2/api02", "x.example")
+    );
+    assert_eq!(
+        api02
+            .legacy_hosts()
+            .iter()
+            .map(|h| &**h)
+            .collect::<Vec<_>>(),
+        ["old.example"]
+    );
     assert_eq!(api02.legacy().action, LegacyAction::Proxy);
     assert_eq!(example.apis()[0].legacy().action, LegacyAction::Redirect);
-
 }
 
 #[test]
@@ -637,7 +785,10 @@ fn defaults_are_the_documented_ones() {
     assert!(map.rewrite_responses());
     assert_eq!(map.trailing_slash(), TrailingSlash::Forward);
     let api = &map.apis()[0];
-    assert_eq!((api.prefix(), api.long_host(), api.legacy_hosts().len()), ("/api01", "api01.long.test", 0));
+    assert_eq!(
+        (api.prefix(), api.long_host(), api.legacy_hosts().len()),
+        ("/api01", "api01.long.test", 0)
+    );
     let policy = api.legacy();
     assert_eq!(policy.action, LegacyAction::Redirect);
     assert_eq!(policy.target, RedirectTarget::Short);
@@ -646,16 +797,42 @@ fn defaults_are_the_documented_ones() {
     assert_eq!(policy.redirect_percent, 100);
     assert_eq!(policy.redirect_header, None);
     assert_eq!(&*policy.cache_control, "max-age=300");
-    assert_eq!((policy.deprecation.clone(), policy.sunset.clone(), policy.deprecation_link.clone()), (None, None, None));
+    assert_eq!(
+        (
+            policy.deprecation.clone(),
+            policy.sunset.clone(),
+            policy.deprecation_link.clone()
+        ),
+        (None, None, None)
+    );
     assert_eq!(policy.after_sunset, AfterSunset::Keep);
 }
 
 #[test]
 fn accepted_edges() {
+    for timestamp in [
+        "2028-02-29T00:00:00Z",
+        "2000-02-29T00:00:00Z",
+        "2026-12-31T23:59:60Z",
+        "2026-01-01T00:00:00.123456789+08:00",
+        "2026-01-01T00:00:00-00:00",
+        "2026-01-01t00:00:00z",
+        "0001-01-01T00:00:00Z",
+    ] {
+        accepts(&format!(
+            r#"{{"short_host":"dev-01.test","long_host":"{{api}}.long.test","apis":[{{"name":"a"}}],"legacy":{{"sunset":"{timestamp}"}}}}"#
+        ));
+    }
     for document in [
-        doc!(r#""apis":[{"name":"a"}],"legacy":{"status":301,"redirect_percent":0,"redirect_max_age":0}"#),
-        doc!(r#""apis":[{"name":"a"}],"legacy":{"deprecation":"2026-01-01T00:00:00Z","sunset":"2026-01-01T00:00:00Z"}"#),
-        doc!(r#""apis":[{"name":"a"}],"legacy":{"deprecation":"2026-01-01T08:00:00+08:00","sunset":"2026-01-01T00:00:00Z"}"#),
+        doc!(
+            r#""apis":[{"name":"a"}],"legacy":{"status":301,"redirect_percent":0,"redirect_max_age":0}"#
+        ),
+        doc!(
+            r#""apis":[{"name":"a"}],"legacy":{"deprecation":"2026-01-01T00:00:00Z","sunset":"2026-01-01T00:00:00Z"}"#
+        ),
+        doc!(
+            r#""apis":[{"name":"a"}],"legacy":{"deprecation":"2026-01-01T08:00:00+08:00","sunset":"2026-01-01T00:00:00Z"}"#
+        ),
         doc!(r#""apis":[{"name":"a"}],"legacy":{"redirect_header":"X-Kdp_Redirect!#$%&'*+.^`|~"}"#),
         doc!(r#""apis":[{"name":"a"}],"legacy":{"deprecation_link":"http://docs.test"}"#),
         doc!(r#""apis":[{"name":"a"}],"legacy":{"status":null,"action":null}"#),
@@ -666,8 +843,13 @@ fn accepted_edges() {
     ] {
         accepts(document);
     }
-    let map = accepts(r#"{"short_host":"DEV-01.Test.","long_host":"{api}","apis":[{"name":"a","long_host":"A.Example."}]}"#);
-    assert_eq!((map.short_host(), map.apis()[0].long_host()), ("dev-01.test", "a.example"));
+    let map = accepts(
+        r#"{"short_host":"DEV-01.Test.","long_host":"{api}","apis":[{"name":"a","long_host":"A.Example."}]}"#,
+    );
+    assert_eq!(
+        (map.short_host(), map.apis()[0].long_host()),
+        ("dev-01.test", "a.example")
+    );
 }
 
 #[test]
@@ -677,16 +859,37 @@ fn per_api_legacy_blocks_override_field_by_field() {
     ));
     let [a, b, c] = [0, 1, 2].map(|index| map.apis()[index].legacy().clone());
     // a: the global block as written.
-    assert_eq!((a.action, a.status, a.scheme, a.redirect_percent), (LegacyAction::Redirect, 301, Scheme::Http, 40));
-    assert_eq!((&*a.cache_control, a.redirect_header.as_deref()), ("no-store", None));
+    assert_eq!(
+        (a.action, a.status, a.scheme, a.redirect_percent),
+        (LegacyAction::Redirect, 301, Scheme::Http, 40)
+    );
+    assert_eq!(
+        (&*a.cache_control, a.redirect_header.as_deref()),
+        ("no-store", None)
+    );
     assert_eq!(a.sunset.as_ref().map(|s| s.unix), Some(1_798_761_600));
     // b: its own action, status and header; everything else inherited.
-    assert_eq!((b.action, b.status, b.scheme, b.redirect_percent), (LegacyAction::Proxy, 307, Scheme::Http, 40));
-    assert_eq!((&*b.cache_control, b.redirect_header.as_deref()), ("no-store", Some("x-canary")));
+    assert_eq!(
+        (b.action, b.status, b.scheme, b.redirect_percent),
+        (LegacyAction::Proxy, 307, Scheme::Http, 40)
+    );
+    assert_eq!(
+        (&*b.cache_control, b.redirect_header.as_deref()),
+        ("no-store", Some("x-canary"))
+    );
     assert_eq!(b.deprecation_link.as_deref(), Some("https://docs.test/m"));
     assert_eq!(b.after_sunset, AfterSunset::Gone);
     // c: its own sunset and max-age, the global deprecation.
-    assert_eq!((c.action, c.status, &*c.cache_control), (LegacyAction::Redirect, 301, "max-age=60"));
-    assert_eq!(c.sunset.as_ref().map(|s| &*s.header), Some("Sat, 01 Jan 2028 00:00:00 GMT"));
-    assert_eq!(c.deprecation.as_ref().map(|d| &*d.header), Some("@1767225600"));
+    assert_eq!(
+        (c.action, c.status, &*c.cache_control),
+        (LegacyAction::Redirect, 301, "max-age=60")
+    );
+    assert_eq!(
+        c.sunset.as_ref().map(|s| &*s.header),
+        Some("Sat, 01 Jan 2028 00:00:00 GMT")
+    );
+    assert_eq!(
+        c.deprecation.as_ref().map(|d| &*d.header),
+        Some("@1767225600")
+    );
 }

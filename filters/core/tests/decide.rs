@@ -39,13 +39,41 @@ fn prefixes_match_on_a_segment_boundary() {
         map: &map,
         client: &Silent,
         cases: &[
-            ("dev-01.test", "/api01", "short/api01: proxy api01.long.test / xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test", "/api01/", "short/api01: proxy api01.long.test / xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test", "/api01/x", "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test", "/api01/x/y/", "short/api01: proxy api01.long.test /x/y/ xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test", "/api01?q=1", "short/api01: proxy api01.long.test /?q=1 xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test", "/api01//x", "short/api01: proxy api01.long.test //x xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test", "/api02/x", "short/api02: proxy api02.long.test /x xfh=dev-01.test xfp=/api02"),
+            (
+                "dev-01.test",
+                "/api01",
+                "short/api01: proxy api01.long.test / xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test",
+                "/api01/",
+                "short/api01: proxy api01.long.test / xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test",
+                "/api01/x",
+                "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test",
+                "/api01/x/y/",
+                "short/api01: proxy api01.long.test /x/y/ xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test",
+                "/api01?q=1",
+                "short/api01: proxy api01.long.test /?q=1 xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test",
+                "/api01//x",
+                "short/api01: proxy api01.long.test //x xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test",
+                "/api02/x",
+                "short/api02: proxy api02.long.test /x xfh=dev-01.test xfp=/api02",
+            ),
             ("dev-01.test", "/api010", "short/-: 404 no_api"),
             ("dev-01.test", "/api010/x", "short/-: 404 no_api"),
             ("dev-01.test", "/api01-x", "short/-: 404 no_api"),
@@ -62,15 +90,29 @@ fn prefixes_match_on_a_segment_boundary() {
     .run();
 
     // With `api010` served too, each request reaches exactly the API its first segment names.
-    let both = build(r#"{"short_host": "dev-01.test", "long_host": "{api}.long.test",
-        "apis": [{"name": "api01"}, {"name": "api010"}]}"#);
+    let both = build(
+        r#"{"short_host": "dev-01.test", "long_host": "{api}.long.test",
+        "apis": [{"name": "api01"}, {"name": "api010"}]}"#,
+    );
     DecideTest {
         map: &both,
         client: &Silent,
         cases: &[
-            ("dev-01.test", "/api010/x", "short/api010: proxy api010.long.test /x xfh=dev-01.test xfp=/api010"),
-            ("dev-01.test", "/api01/x", "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test", "/api01/api010", "short/api01: proxy api01.long.test /api010 xfh=dev-01.test xfp=/api01"),
+            (
+                "dev-01.test",
+                "/api010/x",
+                "short/api010: proxy api010.long.test /x xfh=dev-01.test xfp=/api010",
+            ),
+            (
+                "dev-01.test",
+                "/api01/x",
+                "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test",
+                "/api01/api010",
+                "short/api01: proxy api01.long.test /api010 xfh=dev-01.test xfp=/api01",
+            ),
         ],
     }
     .run();
@@ -120,18 +162,32 @@ fn the_longest_multi_segment_prefix_wins() {
     .run();
 
     // A deep prefix without its parents: the parents are not served.
-    let deep = build(r#"{"short_host": "dev-01.test", "long_host": "{api}.long.test",
-        "apis": [{"name": "deep", "prefix": "/a/b/c/d/e/f/g/h"}, {"name": "api01"}]}"#);
+    let deep = build(
+        r#"{"short_host": "dev-01.test", "long_host": "{api}.long.test",
+        "apis": [{"name": "deep", "prefix": "/a/b/c/d/e/f/g/h"}, {"name": "api01"}]}"#,
+    );
     DecideTest {
         map: &deep,
         client: &Silent,
         cases: &[
-            ("dev-01.test", "/a/b/c/d/e/f/g/h", "short/deep: proxy deep.long.test / xfh=dev-01.test xfp=/a/b/c/d/e/f/g/h"),
-            ("dev-01.test", "/a/b/c/d/e/f/g/h/i/j", "short/deep: proxy deep.long.test /i/j xfh=dev-01.test xfp=/a/b/c/d/e/f/g/h"),
+            (
+                "dev-01.test",
+                "/a/b/c/d/e/f/g/h",
+                "short/deep: proxy deep.long.test / xfh=dev-01.test xfp=/a/b/c/d/e/f/g/h",
+            ),
+            (
+                "dev-01.test",
+                "/a/b/c/d/e/f/g/h/i/j",
+                "short/deep: proxy deep.long.test /i/j xfh=dev-01.test xfp=/a/b/c/d/e/f/g/h",
+            ),
             ("dev-01.test", "/a/b/c/d/e/f/g", "short/-: 404 no_api"),
             ("dev-01.test", "/a/b/c/d/e/f/g/hh", "short/-: 404 no_api"),
             ("dev-01.test", "/a", "short/-: 404 no_api"),
-            ("dev-01.test", "/api01/a/b/c/d/e/f/g/h", "short/api01: proxy api01.long.test /a/b/c/d/e/f/g/h xfh=dev-01.test xfp=/api01"),
+            (
+                "dev-01.test",
+                "/api01/a/b/c/d/e/f/g/h",
+                "short/api01: proxy api01.long.test /a/b/c/d/e/f/g/h xfh=dev-01.test xfp=/api01",
+            ),
         ],
     }
     .run();
@@ -169,15 +225,43 @@ fn hosts_compare_without_port_case_or_trailing_dot() {
         map: &map,
         client: &Client::default(),
         cases: &[
-            ("DEV-01.Test", "/api01/x", "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test:8443", "/api01/x", "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test.", "/api01/x", "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01"),
-            ("DEV-01.TEST.:443", "/api01/x", "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test:", "/api01/x", "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01"),
+            (
+                "DEV-01.Test",
+                "/api01/x",
+                "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test:8443",
+                "/api01/x",
+                "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test.",
+                "/api01/x",
+                "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "DEV-01.TEST.:443",
+                "/api01/x",
+                "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test:",
+                "/api01/x",
+                "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01",
+            ),
             ("API01.Long.Test:8080", "/x", "long/api01: pass"),
             ("api01.long.test.", "/x", "long/api01: pass"),
-            ("API01.OLD.test:80", "/x", "legacy/api01: 308 https://dev-01.test/api01/x cache=max-age=300 stage=redirect"),
-            ("api01.old.test.", "/x", "legacy/api01: 308 https://dev-01.test/api01/x cache=max-age=300 stage=redirect"),
+            (
+                "API01.OLD.test:80",
+                "/x",
+                "legacy/api01: 308 https://dev-01.test/api01/x cache=max-age=300 stage=redirect",
+            ),
+            (
+                "api01.old.test.",
+                "/x",
+                "legacy/api01: 308 https://dev-01.test/api01/x cache=max-age=300 stage=redirect",
+            ),
             ("dev-01.test:abc", "/api01/x", "unknown/-: pass"),
             ("dev-01.test:80:80", "/api01/x", "unknown/-: pass"),
             ("dev-01.test..", "/api01/x", "unknown/-: pass"),
@@ -239,9 +323,16 @@ fn unsafe_paths_are_answered_400_on_the_short_host() {
     ] {
         cases.push((target.to_owned(), expected.to_owned()));
     }
-    let rows: Vec<(&str, &str, &str)> =
-        cases.iter().map(|(target, expected)| ("dev-01.test", target.as_str(), expected.as_str())).collect();
-    DecideTest { map: &map, client: &Silent, cases: &rows }.run();
+    let rows: Vec<(&str, &str, &str)> = cases
+        .iter()
+        .map(|(target, expected)| ("dev-01.test", target.as_str(), expected.as_str()))
+        .collect();
+    DecideTest {
+        map: &map,
+        client: &Silent,
+        cases: &rows,
+    }
+    .run();
 
     // `unmatched: pass` does not let unsafe paths through either.
     let pass = map_with(r#""unmatched": "pass""#);
@@ -249,8 +340,16 @@ fn unsafe_paths_are_answered_400_on_the_short_host() {
         map: &pass,
         client: &Silent,
         cases: &[
-            ("dev-01.test", "/nothing/../api01", "short/-: 400 dot_segment"),
-            ("dev-01.test", "/api01/%2e%2e/api02", "short/api01: 400 dot_segment"),
+            (
+                "dev-01.test",
+                "/nothing/../api01",
+                "short/-: 400 dot_segment",
+            ),
+            (
+                "dev-01.test",
+                "/api01/%2e%2e/api02",
+                "short/api01: 400 dot_segment",
+            ),
         ],
     }
     .run();
@@ -260,11 +359,31 @@ fn unsafe_paths_are_answered_400_on_the_short_host() {
         map: &map,
         client: &Silent,
         cases: &[
-            ("dev-01.test", "/api01/...", "short/api01: proxy api01.long.test /... xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test", "/api01/..x", "short/api01: proxy api01.long.test /..x xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test", "/api01/.well-known/x", "short/api01: proxy api01.long.test /.well-known/x xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test", "/api01/%2e%2ex", "short/api01: proxy api01.long.test /%2e%2ex xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test", "/api01/a%25%32%66b", "short/api01: proxy api01.long.test /a%25%32%66b xfh=dev-01.test xfp=/api01"),
+            (
+                "dev-01.test",
+                "/api01/...",
+                "short/api01: proxy api01.long.test /... xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test",
+                "/api01/..x",
+                "short/api01: proxy api01.long.test /..x xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test",
+                "/api01/.well-known/x",
+                "short/api01: proxy api01.long.test /.well-known/x xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test",
+                "/api01/%2e%2ex",
+                "short/api01: proxy api01.long.test /%2e%2ex xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test",
+                "/api01/a%25%32%66b",
+                "short/api01: proxy api01.long.test /a%25%32%66b xfh=dev-01.test xfp=/api01",
+            ),
         ],
     }
     .run();
@@ -277,15 +396,30 @@ fn unsafe_paths_are_answered_400_on_legacy_hosts_in_every_mode() {
     let observe = map_with(r#""legacy": {"action": "observe"}"#);
     for (target, code) in UNSAFE {
         let target = target.replacen("/api01", "", 1);
-        let target = if target.starts_with('/') { target } else { format!("/{target}") };
+        let target = if target.starts_with('/') {
+            target
+        } else {
+            format!("/{target}")
+        };
         let client = Client::default();
         for (map, expected) in [
-            (&redirect, format!("legacy/api01: 400 {code} stage=redirect")),
+            (
+                &redirect,
+                format!("legacy/api01: 400 {code} stage=redirect"),
+            ),
             (&proxy, format!("legacy/api01: 400 {code}")),
             // Observe forwards unchanged (as before the migration) and records the would-be 400.
-            (&observe, format!("legacy/api01: pass stage=observe would=(400 {code})")),
+            (
+                &observe,
+                format!("legacy/api01: pass stage=observe would=(400 {code})"),
+            ),
         ] {
-            DecideTest { map, client: &client, cases: &[("api01.old.test", &target, &expected)] }.run();
+            DecideTest {
+                map,
+                client: &client,
+                cases: &[("api01.old.test", &target, &expected)],
+            }
+            .run();
         }
     }
 }
@@ -365,7 +499,11 @@ fn long_hosts_pass_untouched() {
             // Not ours to judge: the long host serves what it always served.
             ("api01.long.test", "/a/../b", "long/api01: pass"),
             ("api02.long.test", "/", "long/api02: pass"),
-            ("orders-admin.long.test", "/v2/orders", "long/orders-admin: pass"),
+            (
+                "orders-admin.long.test",
+                "/v2/orders",
+                "long/orders-admin: pass",
+            ),
         ],
     }
     .run();
@@ -376,7 +514,11 @@ fn unmatched_short_paths_reject_404_or_pass() {
     let reject = base();
     let pass = map_with(r#""unmatched": "pass""#);
     let explicit = map_with(r#""unmatched": "reject""#);
-    for (map, expected) in [(&reject, "short/-: 404 no_api"), (&explicit, "short/-: 404 no_api"), (&pass, "short/-: pass")] {
+    for (map, expected) in [
+        (&reject, "short/-: 404 no_api"),
+        (&explicit, "short/-: 404 no_api"),
+        (&pass, "short/-: pass"),
+    ] {
         DecideTest {
             map,
             client: &Silent,
@@ -390,7 +532,11 @@ fn unmatched_short_paths_reject_404_or_pass() {
         DecideTest {
             map,
             client: &Silent,
-            cases: &[("dev-01.test", "/api01/x", "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01")],
+            cases: &[(
+                "dev-01.test",
+                "/api01/x",
+                "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01",
+            )],
         }
         .run();
     }
@@ -400,9 +546,12 @@ fn unmatched_short_paths_reject_404_or_pass() {
 fn legacy_redirects_to_short_and_long_with_each_status_and_scheme() {
     for status in [301, 302, 303, 307, 308] {
         for scheme in ["https", "http"] {
-            let to_short = map_with(&format!(r#""legacy": {{"status": {status}, "scheme": "{scheme}"}}"#));
-            let to_long =
-                map_with(&format!(r#""legacy": {{"status": {status}, "scheme": "{scheme}", "target": "long"}}"#));
+            let to_short = map_with(&format!(
+                r#""legacy": {{"status": {status}, "scheme": "{scheme}"}}"#
+            ));
+            let to_long = map_with(&format!(
+                r#""legacy": {{"status": {status}, "scheme": "{scheme}", "target": "long"}}"#
+            ));
             let cache = "cache=max-age=300 stage=redirect";
             DecideTest {
                 map: &to_short,
@@ -430,12 +579,22 @@ fn legacy_redirects_to_short_and_long_with_each_status_and_scheme() {
 
 #[test]
 fn redirect_max_age_sets_cache_control() {
-    for (max_age, cache) in [("0", "no-store"), ("1", "max-age=1"), ("86400", "max-age=86400")] {
+    for (max_age, cache) in [
+        ("0", "no-store"),
+        ("1", "max-age=1"),
+        ("86400", "max-age=86400"),
+    ] {
         let map = map_with(&format!(r#""legacy": {{"redirect_max_age": {max_age}}}"#));
         DecideTest {
             map: &map,
             client: &Client::default(),
-            cases: &[("api01.old.test", "/x", &format!("legacy/api01: 308 https://dev-01.test/api01/x cache={cache} stage=redirect"))],
+            cases: &[(
+                "api01.old.test",
+                "/x",
+                &format!(
+                    "legacy/api01: 308 https://dev-01.test/api01/x cache={cache} stage=redirect"
+                ),
+            )],
         }
         .run();
     }
@@ -448,9 +607,21 @@ fn legacy_proxy_mode_forwards_to_the_long_host() {
         map: &map,
         client: &Client::default(),
         cases: &[
-            ("api01.old.test", "/x/y?q=%20", "legacy/api01: proxy api01.long.test"),
-            ("API02.old.test:8080", "/", "legacy/api02: proxy api02.long.test"),
-            ("orders.old.test", "/v2/orders", "legacy/orders: proxy orders.long.test"),
+            (
+                "api01.old.test",
+                "/x/y?q=%20",
+                "legacy/api01: proxy api01.long.test",
+            ),
+            (
+                "API02.old.test:8080",
+                "/",
+                "legacy/api02: proxy api02.long.test",
+            ),
+            (
+                "orders.old.test",
+                "/v2/orders",
+                "legacy/orders: proxy orders.long.test",
+            ),
         ],
     }
     .run();
@@ -458,7 +629,8 @@ fn legacy_proxy_mode_forwards_to_the_long_host() {
 
 #[test]
 fn per_api_overrides_apply_to_their_api_only() {
-    let map = build(r#"{
+    let map = build(
+        r#"{
         "short_host": "dev-01.test",
         "long_host": "{api}.long.test",
         "legacy_hosts": ["{api}.old.test"],
@@ -469,20 +641,33 @@ fn per_api_overrides_apply_to_their_api_only() {
             { "name": "api03", "legacy": { "status": 302, "target": "long" } }
         ],
         "legacy": { "status": 301, "scheme": "http" }
-    }"#);
+    }"#,
+    );
     DecideTest {
         map: &map,
         client: &Client::default(),
         cases: &[
-            ("api01.old.test", "/x", "legacy/api01: 301 http://dev-01.test/api01/x cache=max-age=300 stage=redirect"),
+            (
+                "api01.old.test",
+                "/x",
+                "legacy/api01: 301 http://dev-01.test/api01/x cache=max-age=300 stage=redirect",
+            ),
             ("old.example", "/x", "legacy/api02: proxy x.example"),
             ("api02.older.example", "/x", "legacy/api02: proxy x.example"),
             ("api02.old.test", "/x", "unknown/-: pass"),
             ("x.example", "/x", "long/api02: pass"),
             ("api02.long.test", "/x", "unknown/-: pass"),
-            ("dev-01.test", "/v2/api02/x", "short/api02: proxy x.example /x xfh=dev-01.test xfp=/v2/api02"),
+            (
+                "dev-01.test",
+                "/v2/api02/x",
+                "short/api02: proxy x.example /x xfh=dev-01.test xfp=/v2/api02",
+            ),
             ("dev-01.test", "/api02/x", "short/-: 404 no_api"),
-            ("api03.old.test", "/x", "legacy/api03: 302 http://api03.long.test/x cache=max-age=300 stage=redirect"),
+            (
+                "api03.old.test",
+                "/x",
+                "legacy/api03: 302 http://api03.long.test/x cache=max-age=300 stage=redirect",
+            ),
         ],
     }
     .run();
@@ -505,7 +690,11 @@ fn observe_mode_passes_and_records_the_would_be_outcome() {
     DecideTest {
         map: &none,
         client: &Client::default(),
-        cases: &[("api01.old.test", "/x", "legacy/api01: pass stage=observe would=(proxy api01.long.test)")],
+        cases: &[(
+            "api01.old.test",
+            "/x",
+            "legacy/api01: pass stage=observe would=(proxy api01.long.test)",
+        )],
     }
     .run();
 }
@@ -525,12 +714,20 @@ fn canary_is_stable_per_client() {
         let client = Client::peer(&format!("198.51.100.{i}:{}", 1000 + i));
         let first = summary(&map.decide("api01.old.test", "/x", &client));
         for _ in 0..5 {
-            assert_eq!(summary(&map.decide("api01.old.test", "/x", &client)), first, "client {client:?}");
+            assert_eq!(
+                summary(&map.decide("api01.old.test", "/x", &client)),
+                first,
+                "client {client:?}"
+            );
         }
         // Another port, another path, another API of the same canary: the same side.
         let other_port = Client::peer(&format!("198.51.100.{i}:9"));
         let side = |summary: &str| summary.contains(": 308 ");
-        assert_eq!(side(&summary(&map.decide("api02.old.test", "/y?z", &other_port))), side(&first), "client {i}");
+        assert_eq!(
+            side(&summary(&map.decide("api02.old.test", "/y?z", &other_port))),
+            side(&first),
+            "client {i}"
+        );
     }
 }
 
@@ -553,7 +750,11 @@ fn canary_share_is_close_to_the_percentage() {
                 Outcome::Forward(_) => {}
                 _ => panic!("{address}: {}", summary(&decision)),
             }
-            assert_eq!(decision.stage.map(|s| s.as_str()), Some("canary"), "{address}");
+            assert_eq!(
+                decision.stage.map(|s| s.as_str()),
+                Some("canary"),
+                "{address}"
+            );
         }
         let share = f64::from(redirected) * 100.0 / f64::from(CLIENTS);
         assert!(
@@ -562,13 +763,19 @@ fn canary_share_is_close_to_the_percentage() {
         );
     }
     // The ends of the range are exact.
-    for (percent, expected, stage) in [(0, "proxy api01.long.test", "canary"), (100, "308 https://dev-01.test/api01/x", "redirect")] {
+    for (percent, expected, stage) in [
+        (0, "proxy api01.long.test", "canary"),
+        (100, "308 https://dev-01.test/api01/x", "redirect"),
+    ] {
         let map = map_with(&format!(r#""legacy": {{"redirect_percent": {percent}}}"#));
         for i in 0..1000 {
             let client = Client::peer(&format!("203.0.113.{}:{i}", i % 256));
             let decision = map.decide("api01.old.test", "/x", &client);
             let line = summary(&decision);
-            assert!(line.contains(expected) && line.ends_with(&format!("stage={stage}")), "{percent} %: {line}");
+            assert!(
+                line.contains(expected) && line.ends_with(&format!("stage={stage}")),
+                "{percent} %: {line}"
+            );
         }
     }
 }
@@ -580,18 +787,39 @@ fn canary_client_is_the_first_forwarded_hop_else_the_peer_without_port() {
     let redirect = "legacy/api01: 308 https://dev-01.test/api01/x cache=max-age=300 stage=canary";
     let proxy = "legacy/api01: proxy api01.long.test stage=canary";
     let cases: Vec<(Client, &str)> = vec![
-        (Client::peer(&outside).header("x-forwarded-for", &inside), redirect),
-        (Client::peer(&inside).header("x-forwarded-for", &outside), proxy),
-        (Client::peer(&outside).header("x-forwarded-for", &format!("{inside}, {outside}")), redirect),
-        (Client::peer(&outside).header("x-forwarded-for", &format!(" {inside} ,{outside}")), redirect),
-        (Client::peer(&inside).header("x-forwarded-for", &format!("{outside},{inside}")), proxy),
+        (
+            Client::peer(&outside).header("x-forwarded-for", &inside),
+            redirect,
+        ),
+        (
+            Client::peer(&inside).header("x-forwarded-for", &outside),
+            proxy,
+        ),
+        (
+            Client::peer(&outside).header("x-forwarded-for", &format!("{inside}, {outside}")),
+            redirect,
+        ),
+        (
+            Client::peer(&outside).header("x-forwarded-for", &format!(" {inside} ,{outside}")),
+            redirect,
+        ),
+        (
+            Client::peer(&inside).header("x-forwarded-for", &format!("{outside},{inside}")),
+            proxy,
+        ),
         (Client::peer(&inside), redirect),
         (Client::peer(&format!("{inside}:4711")), redirect),
         (Client::peer(&outside), proxy),
         (Client::peer(&format!("{outside}:4711")), proxy),
         // An empty first hop does not count: the peer decides.
-        (Client::peer(&format!("{inside}:1")).header("x-forwarded-for", ""), redirect),
-        (Client::peer(&format!("{inside}:1")).header("x-forwarded-for", " , 1.2.3.4"), redirect),
+        (
+            Client::peer(&format!("{inside}:1")).header("x-forwarded-for", ""),
+            redirect,
+        ),
+        (
+            Client::peer(&format!("{inside}:1")).header("x-forwarded-for", " , 1.2.3.4"),
+            redirect,
+        ),
     ];
     for (client, expected) in cases {
         let decision = map.decide("api01.old.test", "/x", &client);
@@ -599,12 +827,18 @@ fn canary_client_is_the_first_forwarded_hop_else_the_peer_without_port() {
     }
 
     for (client, key) in [
-        (Client::peer("10.0.0.1:4711").header("x-forwarded-for", "203.0.113.9, 10.0.0.1"), "203.0.113.9"),
+        (
+            Client::peer("10.0.0.1:4711").header("x-forwarded-for", "203.0.113.9, 10.0.0.1"),
+            "203.0.113.9",
+        ),
         (Client::peer("10.0.0.1:4711"), "10.0.0.1"),
         (Client::peer("10.0.0.1"), "10.0.0.1"),
         (Client::peer("[2001:db8::1]:443"), "2001:db8::1"),
         (Client::peer("2001:db8::1"), "2001:db8::1"),
-        (Client::peer("10.0.0.1:4711").header("x-forwarded-for", "2001:db8::7"), "2001:db8::7"),
+        (
+            Client::peer("10.0.0.1:4711").header("x-forwarded-for", "2001:db8::7"),
+            "2001:db8::7",
+        ),
         (Client::default(), ""),
     ] {
         assert_eq!(client_key(&client), key, "{client:?}");
@@ -650,49 +884,88 @@ fn the_forcing_header_always_redirects() {
         if let Some(value) = value {
             client = client.header("x-kdp-redirect", value);
         }
-        assert_eq!(summary(&map.decide("api01.old.test", "/x", &client)), expected, "x-kdp-redirect: {value:?}");
+        assert_eq!(
+            summary(&map.decide("api01.old.test", "/x", &client)),
+            expected,
+            "x-kdp-redirect: {value:?}"
+        );
     }
     // At 50 %, a client outside the share is pulled in by the header.
-    let half = map_with(r#""legacy": {"redirect_percent": 50, "redirect_header": "x-kdp-redirect"}"#);
+    let half =
+        map_with(r#""legacy": {"redirect_percent": 50, "redirect_header": "x-kdp-redirect"}"#);
     let forced = Client::peer(&outside).header("x-kdp-redirect", "1");
-    assert_eq!(summary(&half.decide("api01.old.test", "/x", &forced)), redirect);
-    assert_eq!(summary(&half.decide("api01.old.test", "/x", &Client::peer(&outside))), proxy);
+    assert_eq!(
+        summary(&half.decide("api01.old.test", "/x", &forced)),
+        redirect
+    );
+    assert_eq!(
+        summary(&half.decide("api01.old.test", "/x", &Client::peer(&outside))),
+        proxy
+    );
 }
 
 #[test]
 fn after_sunset_gone_answers_410() {
     const SUNSET: i64 = 1_798_761_600; // 2027-01-01T00:00:00Z
     let sunset = r#""deprecation": "2026-01-01T00:00:00Z", "sunset": "2027-01-01T00:00:00Z""#;
-    let gone = map_with(&format!(r#""legacy": {{{sunset}, "after_sunset": "gone"}}"#));
+    let gone = map_with(&format!(
+        r#""legacy": {{{sunset}, "after_sunset": "gone"}}"#
+    ));
     let keep = map_with(&format!(r#""legacy": {{{sunset}}}"#));
-    let proxy_gone = map_with(&format!(r#""legacy": {{{sunset}, "after_sunset": "gone", "action": "proxy"}}"#));
-    let observe_gone = map_with(&format!(r#""legacy": {{{sunset}, "after_sunset": "gone", "action": "observe"}}"#));
+    let proxy_gone = map_with(&format!(
+        r#""legacy": {{{sunset}, "after_sunset": "gone", "action": "proxy"}}"#
+    ));
+    let observe_gone = map_with(&format!(
+        r#""legacy": {{{sunset}, "after_sunset": "gone", "action": "observe"}}"#
+    ));
     let redirect = "legacy/api01: 308 https://dev-01.test/api01/x cache=max-age=300 stage=redirect";
     for (map, now, expected) in [
         (&gone, SUNSET - 1, redirect),
         (&gone, SUNSET, "legacy/api01: 410 gone stage=redirect"),
-        (&gone, SUNSET + 86_400 * 365, "legacy/api01: 410 gone stage=redirect"),
+        (
+            &gone,
+            SUNSET + 86_400 * 365,
+            "legacy/api01: 410 gone stage=redirect",
+        ),
         (&keep, SUNSET - 1, redirect),
         (&keep, SUNSET + 1, redirect),
-        (&proxy_gone, SUNSET - 1, "legacy/api01: proxy api01.long.test"),
+        (
+            &proxy_gone,
+            SUNSET - 1,
+            "legacy/api01: proxy api01.long.test",
+        ),
         (&proxy_gone, SUNSET, "legacy/api01: 410 gone"),
-        (&observe_gone, SUNSET, "legacy/api01: pass stage=observe would=(410 gone)"),
+        (
+            &observe_gone,
+            SUNSET,
+            "legacy/api01: pass stage=observe would=(410 gone)",
+        ),
     ] {
-        assert_eq!(summary(&map.decide("api01.old.test", "/x", &Client::at(now))), expected, "now = {now}");
+        assert_eq!(
+            summary(&map.decide("api01.old.test", "/x", &Client::at(now))),
+            expected,
+            "now = {now}"
+        );
     }
     // An unsafe path is still a 400, sunset or not; the short and long hosts never expire.
     assert_eq!(
         summary(&gone.decide("api01.old.test", "/../x", &Client::at(SUNSET))),
         "legacy/api01: 400 dot_segment stage=redirect"
     );
-    assert_eq!(summary(&gone.decide("api01.long.test", "/x", &Silent)), "long/api01: pass");
+    assert_eq!(
+        summary(&gone.decide("api01.long.test", "/x", &Silent)),
+        "long/api01: pass"
+    );
     assert_eq!(
         summary(&gone.decide("dev-01.test", "/api01/x", &Silent)),
         "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01"
     );
     // `after_sunset: gone` without a sunset never fires.
     let no_sunset = map_with(r#""legacy": {"after_sunset": "gone"}"#);
-    assert_eq!(summary(&no_sunset.decide("api01.old.test", "/x", &Client::at(i64::MAX))), redirect);
+    assert_eq!(
+        summary(&no_sunset.decide("api01.old.test", "/x", &Client::at(i64::MAX))),
+        redirect
+    );
 }
 
 #[test]
@@ -703,17 +976,41 @@ fn trailing_slash_redirect_keeps_the_query() {
         client: &Client::default(),
         cases: &[
             ("dev-01.test", "/api01", "short/api01: 308 /api01/"),
-            ("dev-01.test", "/api01?q=1&r=%20", "short/api01: 308 /api01/?q=1&r=%20"),
+            (
+                "dev-01.test",
+                "/api01?q=1&r=%20",
+                "short/api01: 308 /api01/?q=1&r=%20",
+            ),
             ("dev-01.test", "/api01?", "short/api01: 308 /api01/?"),
             ("dev-01.test", "/v2/orders", "short/orders: 308 /v2/orders/"),
-            ("dev-01.test", "/v2/orders?x", "short/orders: 308 /v2/orders/?x"),
-            ("dev-01.test", "/api01/", "short/api01: proxy api01.long.test / xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test", "/api01/?q=1", "short/api01: proxy api01.long.test /?q=1 xfh=dev-01.test xfp=/api01"),
-            ("dev-01.test", "/api01/x", "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01"),
+            (
+                "dev-01.test",
+                "/v2/orders?x",
+                "short/orders: 308 /v2/orders/?x",
+            ),
+            (
+                "dev-01.test",
+                "/api01/",
+                "short/api01: proxy api01.long.test / xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test",
+                "/api01/?q=1",
+                "short/api01: proxy api01.long.test /?q=1 xfh=dev-01.test xfp=/api01",
+            ),
+            (
+                "dev-01.test",
+                "/api01/x",
+                "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01",
+            ),
             ("dev-01.test", "/nothing", "short/-: 404 no_api"),
             ("dev-01.test", "/api01/..", "short/api01: 400 dot_segment"),
             // Legacy hosts are not concerned.
-            ("api01.old.test", "/", "legacy/api01: 308 https://dev-01.test/api01/ cache=max-age=300 stage=redirect"),
+            (
+                "api01.old.test",
+                "/",
+                "legacy/api01: 308 https://dev-01.test/api01/ cache=max-age=300 stage=redirect",
+            ),
         ],
     }
     .run();
@@ -721,7 +1018,11 @@ fn trailing_slash_redirect_keeps_the_query() {
     DecideTest {
         map: &forward,
         client: &Silent,
-        cases: &[("dev-01.test", "/api01?q=1", "short/api01: proxy api01.long.test /?q=1 xfh=dev-01.test xfp=/api01")],
+        cases: &[(
+            "dev-01.test",
+            "/api01?q=1",
+            "short/api01: proxy api01.long.test /?q=1 xfh=dev-01.test xfp=/api01",
+        )],
     }
     .run();
 }
@@ -748,11 +1049,25 @@ fn the_client_is_asked_only_for_legacy_requests() {
 fn legacy_decisions_name_their_successor() {
     let map = map_with(r#""legacy": {"action": "proxy", "target": "long", "scheme": "http"}"#);
     let decision = map.decide("api01.old.test", "/x?q=1", &Client::default());
-    assert_eq!(decision.successor.map(|s| s.render()).as_deref(), Some("http://api01.long.test/x?q=1"));
-    let short = base().decide("orders.old.test", "/17", &Client::default()).successor.map(|s| s.render());
+    assert_eq!(
+        decision.successor.map(|s| s.render()).as_deref(),
+        Some("http://api01.long.test/x?q=1")
+    );
+    let short = base()
+        .decide("orders.old.test", "/17", &Client::default())
+        .successor
+        .map(|s| s.render());
     assert_eq!(short.as_deref(), Some("https://dev-01.test/v2/orders/17"));
-    for (host, target) in [("dev-01.test", "/api01/x"), ("api01.long.test", "/x"), ("other.test", "/x")] {
-        assert_eq!(map.decide(host, target, &Silent).successor, None, "{host} {target}");
+    for (host, target) in [
+        ("dev-01.test", "/api01/x"),
+        ("api01.long.test", "/x"),
+        ("other.test", "/x"),
+    ] {
+        assert_eq!(
+            map.decide(host, target, &Silent).successor,
+            None,
+            "{host} {target}"
+        );
     }
 }
 
@@ -767,6 +1082,12 @@ fn actions_follow_the_outcome() {
         ("api01.long.test", "/x", "pass"),
         ("other.test", "/x", "pass"),
     ] {
-        assert_eq!(map.decide(host, target, &Client::default()).action().as_str(), action, "{host} {target}");
+        assert_eq!(
+            map.decide(host, target, &Client::default())
+                .action()
+                .as_str(),
+            action,
+            "{host} {target}"
+        );
     }
 }

@@ -1,0 +1,211 @@
+//! Heap allocations on the per-request path, counted by a `#[global_allocator]` wrapper.
+//!
+//! Issue 2, "Performance": a long-host pass-through makes zero heap allocations, and so does
+//! `classify`, which every filter of the chain calls on every request. The other decisions are
+//! measured and printed (`cargo test -p kdp-migrate-core --test allocations -- --nocapture`).
+//!
+//! Counting is per thread (a const thread-local switched on around the measured section only), so
+//! the test harness's other threads and the map's construction never count. This file is its own
+//! test binary because the allocator is process-wide.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+
+use common::{BASE, Client, Silent, build, map_with};
+use kdp_migrate_core::{MigrationMap, Outcome};
+
+struct Counting;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn note_allocation() {
+    // `try_with`: the allocator may be called while the thread's locals are being torn down.
+    let _ = COUNTING.try_with(|counting| {
+        if counting.get() {
+            let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
+        }
+    });
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; counting touches only
+// const-initialised thread-locals of plain `Cell`s, which never allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: the caller's contract for `alloc` is passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        // SAFETY: as for `alloc`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as for `alloc`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const ROUNDS: u64 = 1_000;
+
+/// Heap allocations per call of `f`, averaged over [`ROUNDS`] calls after one warm-up call.
+fn allocations_per_call(mut f: impl FnMut()) -> f64 {
+    f();
+    ALLOCATIONS.with(|count| count.set(0));
+    COUNTING.with(|counting| counting.set(true));
+    for _ in 0..ROUNDS {
+        f();
+    }
+    COUNTING.with(|counting| counting.set(false));
+    let total = ALLOCATIONS.with(Cell::get);
+    total as f64 / ROUNDS as f64
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let per_call = allocations_per_call(|| {
+        black_box(String::from("x").repeat(black_box(3)));
+    });
+    assert!(
+        per_call >= 1.0,
+        "the counting allocator is not in use: {per_call}"
+    );
+}
+
+#[test]
+fn long_host_pass_through_allocates_nothing() {
+    let map = build(BASE);
+    for (host, target) in [
+        ("api01.long.test", "/x?q=1"),
+        ("API01.Long.Test:8443", "/a/b/c?d=%20"),
+        ("orders-admin.long.test.", "/"),
+    ] {
+        let per_call = allocations_per_call(|| {
+            let decision = black_box(&map).decide(black_box(host), black_box(target), &Silent);
+            assert_eq!(decision.outcome, Outcome::Pass);
+            black_box(decision);
+        });
+        assert_eq!(per_call, 0.0, "decide({host:?}, {target:?})");
+    }
+}
+
+#[test]
+fn classify_allocates_nothing() {
+    let map = build(BASE);
+    for (host, target) in [
+        ("dev-01.test", "/api01/x?q=1"),
+        ("dev-01.test", "/v2/orders/admin/a/b/c/d/e/f/g/h/i/j?k"),
+        ("dev-01.test", "/nothing"),
+        ("api01.long.test", "/x"),
+        ("api01.old.test:443", "/x"),
+        ("other.test", "/x"),
+        ("not a host", "/x"),
+    ] {
+        let per_call = allocations_per_call(|| {
+            black_box(black_box(&map).classify(black_box(host), black_box(target)));
+        });
+        assert_eq!(per_call, 0.0, "classify({host:?}, {target:?})");
+    }
+}
+
+/// The other decisions, measured and printed; asserted only where the design promises nothing
+/// is built (borrowed outcomes) so that a regression shows.
+#[test]
+fn other_decisions_measured() {
+    let map = build(BASE);
+    let canary =
+        map_with(r#""legacy": {"redirect_percent": 50, "redirect_header": "x-kdp-redirect"}"#);
+    let plain = Client::at(0);
+    let forwarded =
+        Client::peer("10.0.0.1:4711").header("x-forwarded-for", "203.0.113.9, 10.0.0.1");
+    let rows: [(
+        &str,
+        &MigrationMap,
+        &str,
+        &str,
+        &dyn kdp_migrate_core::ClientFacts,
+    ); 7] = [
+        (
+            "short-domain forward",
+            &map,
+            "dev-01.test",
+            "/api01/orders/17?expand=items",
+            &Silent,
+        ),
+        (
+            "short-domain forward, 3-segment prefix",
+            &map,
+            "dev-01.test",
+            "/v2/orders/admin/users?page=2",
+            &Silent,
+        ),
+        ("short-domain 404", &map, "dev-01.test", "/nothing", &Silent),
+        (
+            "short-domain 400",
+            &map,
+            "dev-01.test",
+            "/api01/%2e%2e/api02",
+            &Silent,
+        ),
+        ("unknown host pass", &map, "other.test", "/x", &Silent),
+        (
+            "legacy redirect (decision only)",
+            &map,
+            "api01.old.test",
+            "/x?q=1",
+            &plain,
+        ),
+        (
+            "legacy canary (X-Forwarded-For + forcing header)",
+            &canary,
+            "api01.old.test",
+            "/x?q=1",
+            &forwarded,
+        ),
+    ];
+    let mut report = String::from("\nallocations per decision:\n");
+    let mut measured = Vec::new();
+    for (what, map, host, target, client) in rows {
+        let per_call = allocations_per_call(|| {
+            black_box(black_box(map).decide(black_box(host), black_box(target), client));
+        });
+        report.push_str(&format!("  {per_call:>5.2}  {what}: {host}{target}\n"));
+        measured.push((what, per_call));
+    }
+    // Rendering a legacy redirect's Location: the one String a redirect needs.
+    let decision = map.decide("api01.old.test", "/x?q=1", &plain);
+    let Outcome::Respond(respond) = decision.outcome else {
+        panic!("{:?}", decision.outcome)
+    };
+    let render = allocations_per_call(|| {
+        if let kdp_migrate_core::Answer::Redirect { location, .. } = black_box(&respond).answer {
+            black_box(location.render());
+        }
+    });
+    report.push_str(&format!(
+        "  {render:>5.2}  legacy redirect Location::render\n"
+    ));
+    eprintln!("{report}");
+    for (what, per_call) in measured {
+        if !what.contains("canary") {
+            assert_eq!(per_call, 0.0, "{what}");
+        }
+    }
+}

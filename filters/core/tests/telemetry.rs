@@ -1,0 +1,308 @@
+//! `TelemetryRecord` and `counter_name`: the JSON line's exact keys, their order and values (the
+//! contract in docs/architecture.md, "Telemetry line"), and the counter names Kong's Prometheus
+//! plugin cuts labels out of.
+
+mod common;
+
+use common::{BASE, Client, Silent, build, map_with};
+use kdp_migrate_core::{
+    Action, ClientFacts, Entry, Measured, MigrationMap, TelemetryRecord, counter_name,
+};
+
+const KEYS: [&str; 16] = [
+    "event",
+    "entry",
+    "api",
+    "action",
+    "method",
+    "host",
+    "path",
+    "status",
+    "latency_ms",
+    "redirect_stage",
+    "location_rewritten",
+    "cookies_rewritten",
+    "reason",
+    "would_action",
+    "would_status",
+    "would_location",
+];
+
+/// Rows of `(host, target, client, status, latency, expected line)`; the engine's measurements
+/// besides status and latency are fixed: `GET`, one Location and two cookies rewritten.
+struct LineTest<'a> {
+    map: &'a MigrationMap,
+    cases: Vec<(
+        &'a str,
+        &'a str,
+        &'a dyn ClientFacts,
+        Option<u64>,
+        Option<f64>,
+        &'a str,
+    )>,
+}
+
+impl LineTest<'_> {
+    fn run(self) {
+        for (host, target, client, status, latency_ms, expected) in self.cases {
+            let decision = self.map.decide(host, target, client);
+            let measured = Measured {
+                method: "GET",
+                host,
+                path: target,
+                status,
+                latency_ms,
+                location_rewritten: 1,
+                cookies_rewritten: 2,
+            };
+            let line = TelemetryRecord::new(&decision, measured).to_json();
+            assert_eq!(line, expected, "Host: {host:?}, target: {target:?}");
+            assert_eq!(keys_in_order(&line), KEYS, "{line}");
+        }
+    }
+}
+
+/// The top-level keys of a flat JSON object, in the order written.
+fn keys_in_order(line: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut deserializer = serde_json::Deserializer::from_str(line);
+    let value: serde_json::Map<String, serde_json::Value> =
+        serde::Deserialize::deserialize(&mut deserializer).unwrap_or_default();
+    // serde_json's Map is sorted unless `preserve_order`; find each key's position in the text.
+    let mut positions: Vec<(usize, String)> = value
+        .keys()
+        .map(|key| {
+            (
+                line.find(&format!("\"{key}\":")).unwrap_or(usize::MAX),
+                key.clone(),
+            )
+        })
+        .collect();
+    positions.sort();
+    keys.extend(positions.into_iter().map(|(_, key)| key));
+    keys
+}
+
+#[test]
+fn lines_have_the_contract_keys_in_order() {
+    let map = build(BASE);
+    let client = Client::default();
+    LineTest {
+        map: &map,
+        cases: vec![
+            (
+                "dev-01.test",
+                "/api01/x?q=1",
+                &Silent,
+                Some(200),
+                Some(2.5),
+                r#"{"event":"kdp_migrate","entry":"short","api":"api01","action":"proxy","method":"GET","host":"dev-01.test","path":"/api01/x?q=1","status":200,"latency_ms":2.5,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null}"#,
+            ),
+            (
+                "other.test",
+                "/x",
+                &Silent,
+                None,
+                None,
+                r#"{"event":"kdp_migrate","entry":"unknown","api":null,"action":"pass","method":"GET","host":"other.test","path":"/x","status":null,"latency_ms":null,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null}"#,
+            ),
+            (
+                "API01.long.test:8443",
+                "/x",
+                &Silent,
+                Some(204),
+                Some(0.0),
+                r#"{"event":"kdp_migrate","entry":"long","api":"api01","action":"pass","method":"GET","host":"API01.long.test:8443","path":"/x","status":204,"latency_ms":0.0,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null}"#,
+            ),
+            (
+                "dev-01.test",
+                "/nothing",
+                &Silent,
+                Some(404),
+                Some(0.001),
+                r#"{"event":"kdp_migrate","entry":"short","api":null,"action":"reject","method":"GET","host":"dev-01.test","path":"/nothing","status":404,"latency_ms":0.001,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":"no_api","would_action":null,"would_status":null,"would_location":null}"#,
+            ),
+            (
+                "dev-01.test",
+                "/api01/%2e%2e/api02",
+                &Silent,
+                Some(400),
+                None,
+                r#"{"event":"kdp_migrate","entry":"short","api":"api01","action":"reject","method":"GET","host":"dev-01.test","path":"/api01/%2e%2e/api02","status":400,"latency_ms":null,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":"dot_segment","would_action":null,"would_status":null,"would_location":null}"#,
+            ),
+            (
+                "api01.old.test",
+                "/x",
+                &client,
+                Some(308),
+                Some(1.25),
+                r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"redirect","method":"GET","host":"api01.old.test","path":"/x","status":308,"latency_ms":1.25,"redirect_stage":"redirect","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null}"#,
+            ),
+        ],
+    }
+    .run();
+}
+
+#[test]
+fn legacy_stages_and_would_be_outcomes_are_recorded() {
+    let observe = map_with(r#""legacy": {"action": "observe", "status": 301}"#);
+    let observe_none = map_with(r#""legacy": {"action": "observe", "redirect_percent": 0}"#);
+    let canary_none = map_with(r#""legacy": {"redirect_percent": 0}"#);
+    let gone = map_with(r#""legacy": {"sunset": "2027-01-01T00:00:00Z", "after_sunset": "gone"}"#);
+    let client = Client::at(1_798_761_600);
+    LineTest {
+        map: &observe,
+        cases: vec![
+            (
+                "api01.old.test",
+                "/x?q=1",
+                &client,
+                Some(200),
+                Some(3.0),
+                r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"pass","method":"GET","host":"api01.old.test","path":"/x?q=1","status":200,"latency_ms":3.0,"redirect_stage":"observe","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":"redirect","would_status":301,"would_location":"https://dev-01.test/api01/x?q=1"}"#,
+            ),
+            (
+                "api01.old.test",
+                "/a/../b",
+                &client,
+                Some(200),
+                None,
+                r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"pass","method":"GET","host":"api01.old.test","path":"/a/../b","status":200,"latency_ms":null,"redirect_stage":"observe","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":"reject","would_status":400,"would_location":null}"#,
+            ),
+        ],
+    }
+    .run();
+    LineTest {
+        map: &observe_none,
+        cases: vec![(
+            "api01.old.test",
+            "/x",
+            &client,
+            Some(200),
+            None,
+            r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"pass","method":"GET","host":"api01.old.test","path":"/x","status":200,"latency_ms":null,"redirect_stage":"observe","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":"proxy","would_status":null,"would_location":null}"#,
+        )],
+    }
+    .run();
+    LineTest {
+        map: &canary_none,
+        cases: vec![(
+            "api01.old.test",
+            "/x",
+            &client,
+            Some(200),
+            None,
+            r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"proxy","method":"GET","host":"api01.old.test","path":"/x","status":200,"latency_ms":null,"redirect_stage":"canary","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null}"#,
+        )],
+    }
+    .run();
+    LineTest {
+        map: &gone,
+        cases: vec![(
+            "api01.old.test",
+            "/x",
+            &client,
+            Some(410),
+            None,
+            r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"reject","method":"GET","host":"api01.old.test","path":"/x","status":410,"latency_ms":null,"redirect_stage":"redirect","location_rewritten":1,"cookies_rewritten":2,"reason":"gone","would_action":null,"would_status":null,"would_location":null}"#,
+        )],
+    }
+    .run();
+}
+
+#[test]
+fn lines_stay_one_line_of_valid_json_whatever_the_client_sent() {
+    let map = build(BASE);
+    for (method, host, path, latency_ms) in [
+        ("GET", "evil\"host", "/a\"b\\c", Some(1.0)),
+        ("G\nET", "x\r\ny", "/x?q=\n\0\u{7f}\u{2028}", None),
+        ("PÖST", "dev-01.test", "/api01/é", Some(f64::NAN)),
+        ("GET", "dev-01.test", "/api01/x", Some(f64::INFINITY)),
+    ] {
+        let decision = map.decide(host, path, &Silent);
+        let measured = Measured {
+            method,
+            host,
+            path,
+            status: None,
+            latency_ms,
+            ..Measured::default()
+        };
+        let line = TelemetryRecord::new(&decision, measured).to_json();
+        assert!(!line.contains(['\n', '\r', '\0']), "{line:?}");
+        let value: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert_eq!(
+            (
+                value["method"].as_str(),
+                value["host"].as_str(),
+                value["path"].as_str()
+            ),
+            (Some(method), Some(host), Some(path))
+        );
+        if latency_ms.is_some_and(|latency| !latency.is_finite()) {
+            assert!(
+                value["latency_ms"].is_null(),
+                "non-finite latency is null: {line}"
+            );
+        }
+        assert_eq!(keys_in_order(&line), KEYS, "{line}");
+    }
+}
+
+#[test]
+fn counter_names_carry_api_entry_and_action() {
+    for (api, entry, action, expected) in [
+        (
+            Some("api01"),
+            Entry::Short,
+            Action::Proxy,
+            "requests_total_api=api01_entry=short_action=proxy",
+        ),
+        (
+            Some("api01"),
+            Entry::Legacy,
+            Action::Redirect,
+            "requests_total_api=api01_entry=legacy_action=redirect",
+        ),
+        (
+            Some("orders-admin"),
+            Entry::Long,
+            Action::Pass,
+            "requests_total_api=orders-admin_entry=long_action=pass",
+        ),
+        (
+            None,
+            Entry::Short,
+            Action::Reject,
+            "requests_total_api=-_entry=short_action=reject",
+        ),
+        (
+            None,
+            Entry::Unknown,
+            Action::Pass,
+            "requests_total_api=-_entry=unknown_action=pass",
+        ),
+    ] {
+        assert_eq!(
+            counter_name(api, entry, action),
+            expected,
+            "{api:?} {entry:?} {action:?}"
+        );
+    }
+    // From a decision, as the telemetry role does it.
+    let map = build(BASE);
+    let decision = map.decide("api02.old.test", "/x", &Client::default());
+    assert_eq!(
+        counter_name(
+            decision.api.map(|api| api.name()),
+            decision.entry,
+            decision.action()
+        ),
+        "requests_total_api=api02_entry=legacy_action=redirect"
+    );
+    // Kong's label_patterns cut at `_entry=` and `_action=`: a name (a DNS label) never has `_`.
+    for api in map.apis() {
+        assert!(!api.name().contains('_'), "{}", api.name());
+    }
+}

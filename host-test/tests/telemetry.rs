@@ -1,0 +1,94 @@
+//! The telemetry line and the counters, observed through the host in both modes.
+
+// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use common::{API01_LEGACY, API01_LONG, Gateway, MODES, SHORT, seed_map, telemetry};
+use kdp_migrate_host_test::{LogLevel, Mode, Request, UpstreamResponse};
+use serde_json::json;
+
+#[test]
+fn one_line_per_request_with_the_contract_keys_in_order() {
+    for mode in MODES {
+        let mut gateway = Gateway::new(mode, &seed_map());
+        let outcome = gateway.get(SHORT, "/api01/x?y=1");
+        let lines: Vec<&str> = outcome.filter_logs("migration_telemetry", LogLevel::Info).collect();
+        assert_eq!(
+            lines,
+            [concat!(
+                r#"{"event":"kdp_migrate","entry":"short","api":"api01","action":"proxy","method":"GET","#,
+                r#""host":"dev-01.aliyun.cloud.cn.aibang","path":"/api01/x?y=1","status":200,"latency_ms":2.0,"#,
+                r#""redirect_stage":null,"location_rewritten":0,"cookies_rewritten":0,"reason":null,"#,
+                r#""would_action":null,"would_status":null,"would_location":null}"#
+            )],
+            "{mode}"
+        );
+        // Only the telemetry role writes it.
+        assert_eq!(outcome.filter_logs("short_domain_router", LogLevel::Info).count(), 0, "{mode}");
+    }
+}
+
+#[test]
+fn lines_report_status_latency_and_reason_as_the_engine_measured_them() {
+    for mode in MODES {
+        let mut gateway = Gateway::new(mode, &seed_map());
+        let request = Request::new("POST", SHORT, "/api03/x");
+        let mut request = request;
+        request.duration = std::time::Duration::from_millis(1234);
+        let outcome = gateway.both(&request, &UpstreamResponse::default());
+        let line = telemetry(&outcome, "migration_telemetry");
+        assert_eq!(
+            (&line["action"], &line["status"], &line["reason"], &line["latency_ms"], &line["method"]),
+            (&json!("reject"), &json!(404), &json!("no_api"), &json!(1234.0), &json!("POST")),
+            "{mode}"
+        );
+        let line = telemetry(&gateway.get(SHORT, "/api01/a%2Fb"), "migration_telemetry");
+        assert_eq!((&line["status"], &line["reason"]), (&json!(400), &json!("encoded_slash")), "{mode}");
+        let line = telemetry(&gateway.get(API01_LEGACY, "/x"), "migration_telemetry");
+        assert_eq!(
+            (&line["entry"], &line["action"], &line["status"], &line["redirect_stage"]),
+            (&json!("legacy"), &json!("redirect"), &json!(308), &json!("redirect")),
+            "{mode}"
+        );
+        let upstream = UpstreamResponse::new(503);
+        let line = telemetry(&gateway.both(&Request::new("GET", API01_LONG, "/"), &upstream), "migration_telemetry");
+        assert_eq!((&line["entry"], &line["action"], &line["status"]), (&json!("long"), &json!("pass"), &json!(503)), "{mode}");
+    }
+}
+
+#[test]
+fn counters_count_per_api_entry_and_action_under_the_engines_names() {
+    for mode in MODES {
+        let mut gateway = Gateway::new(mode, &seed_map());
+        for _ in 0..3 {
+            gateway.get(SHORT, "/api01/x");
+        }
+        gateway.get(SHORT, "/nope");
+        gateway.get(API01_LEGACY, "/x");
+        gateway.get("www.example.org", "/");
+        let metrics = gateway.host.metrics();
+        let expect = [
+            ("requests_total_api=api01_entry=short_action=proxy", 3),
+            ("requests_total_api=-_entry=short_action=reject", 1),
+            ("requests_total_api=api01_entry=legacy_action=redirect", 1),
+            ("requests_total_api=-_entry=unknown_action=pass", 1),
+        ];
+        for (counter, value) in expect {
+            match mode {
+                // Kong prefixes each filter's metrics with its name.
+                Mode::Kong => {
+                    for filter in ["migration_telemetry", "kdp_migrate"] {
+                        let full = format!("pw:{filter}:{counter}");
+                        assert_eq!(metrics.get(&full), Some(value), "{full}");
+                    }
+                }
+                // Envoy keeps one stats namespace: the split chain's telemetry filter and the
+                // combined filter (every request ran through both) add to the same counter.
+                Mode::Envoy => assert_eq!(metrics.get(counter), Some(2 * value), "{counter}"),
+            }
+        }
+        assert_eq!(metrics.iter().count(), if mode == Mode::Kong { 8 } else { 4 }, "{mode}");
+    }
+}
