@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Envoy side-by-side benchmark (issue 4): Envoy plain (a), Envoy-native routes (b), Envoy + the combined
-# kdp_migrate filter (c) and Envoy + a chain of separate filters (c2), on rewrite, redirect and pass-through
-# requests, interleaved round by round. Not a test: it prints figures (benches/envoy/RESULTS.md has the recorded
+# kdp_migrate filter (c), Envoy + a chain of separate filters (c2), and Envoy + a no-op Wasm filter (n, the floor
+# any Wasm filter pays), on rewrite, redirect and pass-through requests, interleaved round by round. Not a test: it prints figures (benches/envoy/RESULTS.md has the recorded
 # ones and the method). Takes a few minutes with the defaults; keep the machine otherwise quiet.
 #
 #   benches/envoy-side-by-side.sh            # ROUNDS=3 DUR=8 WARM=2 CONNS=8 by default
@@ -27,10 +27,17 @@ for f in kdp_migrate migration_telemetry short_domain_router legacy_redirect; do
   if [[ ! -f "$filters/$f.wasm" ]]; then scripts/build-filters.sh; break; fi
 done
 cargo build --quiet --release -p kdp-migrate-e2e --bin kdp-e2e-echo --bin kdp-e2e-envoy-config
+# Config n's no-op filter (its own small workspace; same profile as the shipped filters).
+cargo build --quiet --release --target wasm32-wasip1 --manifest-path benches/envoy/noop-filter/Cargo.toml \
+  --target-dir target/envoy-bench-noop
+export NOOP_DIR="$PWD/target/envoy-bench-noop/wasm32-wasip1/release"
 export ECHO_BIN="$PWD/target/release/kdp-e2e-echo"
 export CONFIG_BIN="$PWD/target/release/kdp-e2e-envoy-config"
-export FILTERS_DIR="$filters"
 export OUT="${OUT:-$PWD/target/envoy-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
-mkdir -p "$OUT"
+mkdir -p "$OUT/filters"
+# Snapshot the filters (a rebuild during the run must not change what is measured) and record what was measured.
+cp "$filters"/*.wasm "$OUT/filters/"
+(cd "$OUT/filters" && sha256sum *.wasm > ../filters.sha256)
+export FILTERS_DIR="$OUT/filters"
 echo "envoy-side-by-side: $("$ENVOY_BIN" --version 2>&1 | grep -o '[0-9a-f]\{40\}/[^ ]*' | head -n1), results in $OUT" >&2
 python3 benches/envoy/bench.py | tee "$OUT/summary.md"

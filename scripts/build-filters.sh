@@ -15,5 +15,16 @@ for f in "${FILTERS[@]}"; do
   cp "target/wasm32-wasip1/filter/$f.wasm" "$out/$f.wasm"
   if [[ -f "kong/$f.meta.json" ]]; then cp "kong/$f.meta.json" "$out/$f.meta.json"; fi
 done
+# Budget: each filter must stay under 300 KiB (smaller modules load and instantiate faster on every
+# worker, and Kong/Envoy keep one copy per VM).
+limit=$((300 * 1024))
+for f in "${FILTERS[@]}"; do
+  size=$(stat -c %s "$out/$f.wasm")
+  printf '%-22s %7d bytes (%d KiB)\n' "$f.wasm" "$size" $((size / 1024))
+  if (( size > limit )); then
+    echo "error: $f.wasm is $size bytes, over the 300 KiB budget ($limit bytes)" >&2
+    exit 1
+  fi
+done
 # Test-only filters never go into the Kong folder.
 cp target/wasm32-wasip1/filter/test_trap.wasm dist/test-filters/test_trap.wasm

@@ -6,6 +6,8 @@ Configurations, all rendered from envoy/envoy.yaml by kdp-e2e-envoy-config with 
   b   Envoy-native routes doing the same job (prefix_rewrite + host_rewrite_literal, redirect route)
   c   Envoy + the combined kdp_migrate filter, as a user deploys it (routing + telemetry, FAIL_CLOSED, V8)
   c2  Envoy + the chain of separate filters (CHAIN, default migration_telemetry,short_domain_router,legacy_redirect)
+  n   Envoy + a Wasm filter that does nothing (benches/envoy/noop-filter): the floor any Wasm filter pays, so
+      c - n is what kdp_migrate itself adds (needs NOOP_DIR)
 
 Scenarios: rewrite (short host -> long host, prefix stripped), redirect (legacy host -> 308), pass (long host).
 Each round runs every case once, interleaved; ratios are paired within a round so machine drift cancels.
@@ -13,8 +15,9 @@ Envoy: --concurrency 1, pinned to core 0. wrk (-t1) and the echo upstream: core 
 Envoy CPU us/req = delta(utime+stime of the Envoy process, /proc/<pid>/stat) / requests completed.
 
 Environment: ENVOY_BIN, ECHO_BIN, CONFIG_BIN (required); DUR (s, 8), WARM (s, 2), ROUNDS (3), CONNS (8),
-CASES ("rewrite:a,b,c,c2 redirect:b,c,c2 pass:a,b,c,c2"), CHAIN, OUT (directory for raw results and logs),
-FILTERS_DIR, MAP, ENVOY_CORE (0), LOAD_CORE (1).
+CASES ("rewrite:a,b,n,c,c2 redirect:b,c,c2 pass:a,b,n,c,c2"), CHAIN, OUT (directory for raw results and logs),
+FILTERS_DIR, MAP, ENVOY_CORE (0), LOAD_CORE (1), QUIET_WAIT (s, 20: before each run, wait up to this long for a
+1 s window in which the whole machine used under 5% of one core, so runs start when other work pauses).
 """
 import atexit
 import http.client
@@ -35,11 +38,11 @@ LEGACY1 = "api01.source-team1.dev.aliyun.cloud.cn.aibang"
 SCENARIOS = {
     # name: (Host, path, {config: (status, upstream Host seen or None for a local reply)})
     "rewrite": (SHORT, "/api01/v1/items?id=7",
-                {"a": (200, SHORT), "b": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1)}),
+                {"a": (200, SHORT), "b": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1), "n": (200, SHORT)}),
     "redirect": (LEGACY1, "/v1/items?id=7",
-                 {"a": (200, LEGACY1), "b": (308, None), "c": (308, None), "c2": (308, None)}),
+                 {"a": (200, LEGACY1), "b": (308, None), "c": (308, None), "c2": (308, None), "n": (200, LEGACY1)}),
     "pass": (LONG1, "/v1/items?id=7",
-             {"a": (200, LONG1), "b": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1)}),
+             {"a": (200, LONG1), "b": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1), "n": (200, LONG1)}),
 }
 
 ENV = os.environ
@@ -50,12 +53,19 @@ DUR = int(ENV.get("DUR", "8"))
 WARM = int(ENV.get("WARM", "2"))
 ROUNDS = int(ENV.get("ROUNDS", "3"))
 CONNS = int(ENV.get("CONNS", "8"))
-CASES_SPEC = ENV.get("CASES", "rewrite:a,b,c,c2 redirect:b,c,c2 pass:a,b,c,c2")
+CASES_SPEC = ENV.get("CASES", "rewrite:a,b,n,c,c2 redirect:b,c,c2 pass:a,b,n,c,c2")
 CHAIN = ENV.get("CHAIN", "migration_telemetry,short_domain_router,legacy_redirect")
 OUT = ENV.get("OUT", "target/envoy-bench")
+QUIET_WAIT = float(ENV.get("QUIET_WAIT", "20"))  # s to wait, before each run, for a 1 s window with the machine idle
 ENVOY_CORE = ENV.get("ENVOY_CORE", "0")
 LOAD_CORE = ENV.get("LOAD_CORE", "1")
-LAYOUTS = {"a": "plain", "b": "native", "c": "combined", "c2": "chain:" + CHAIN}
+LAYOUTS = {"a": "plain", "b": "native", "c": "combined", "c2": "chain:" + CHAIN, "n": "chain:noop"}
+NOOP_DIR = ENV.get("NOOP_DIR", "")
+# More configurations for experiments, e.g. EXTRA_LAYOUTS="r=chain:short_domain_router t=chain:migration_telemetry"
+# (any layout kdp-e2e-envoy-config takes); their sanity check only asks for a 2xx or 3xx answer.
+for spec in ENV.get("EXTRA_LAYOUTS", "").split():
+    k, v = spec.split("=", 1)
+    LAYOUTS[k] = v
 HARD_LIMIT_S = 45 * 60  # whatever the parameters, the run stops after this
 
 CLK = os.sysconf("SC_CLK_TCK")
@@ -125,7 +135,8 @@ def start_envoy(key, upstream_port):
     cfg = os.path.join(OUT, f"envoy-{key}.json")
     with open(cfg, "w") as f:
         subprocess.run([CONFIG, "--layout", LAYOUTS[key], "--admin", str(admin), "--listen", str(listen),
-                        "--upstream", str(upstream_port)] + EXTRA_CONFIG_ARGS, stdout=f, check=True)
+                        "--upstream", str(upstream_port)] + EXTRA_CONFIG_ARGS +
+                       (["--filters-dir", NOOP_DIR] if key == "n" else []), stdout=f, check=True)
     logpath = os.path.join(OUT, f"envoy-{key}.log")
     logf = open(logpath, "ab")
     p = subprocess.Popen(["taskset", "-c", ENVOY_CORE, ENVOY, "-c", cfg, "--concurrency", "1",
@@ -149,6 +160,14 @@ def start_envoy(key, upstream_port):
 
 def check(envoy, scenario):
     host, path, expect = SCENARIOS[scenario]
+    if envoy["key"] not in expect:
+        c = http.client.HTTPConnection("127.0.0.1", envoy["port"], timeout=5)
+        c.request("GET", path, headers={"Host": host})
+        r = c.getresponse()
+        r.read()
+        if not 200 <= r.status < 400:
+            sys.exit(f"sanity check failed: {envoy['key']} {scenario}: status {r.status}")
+        return
     status, upstream_host = expect[envoy["key"]]
     c = http.client.HTTPConnection("127.0.0.1", envoy["port"], timeout=5)
     c.request("GET", path, headers={"Host": host})
@@ -164,6 +183,14 @@ def telemetry_lines(envoy):
         n = sum(1 for line in f if b'{"event":"kdp_migrate"' in line)
     os.truncate(envoy["log"], 0)  # opened O_APPEND by Envoy: it goes on writing at the new end
     return n
+
+
+def counters(envoy):
+    """Sum of the filter's requests_total counters in admin /stats (a check that counting works under load)."""
+    c = http.client.HTTPConnection("127.0.0.1", envoy["admin"], timeout=5)
+    c.request("GET", "/stats?filter=requests_total")
+    body = c.getresponse().read().decode()
+    return sum(int(line.rsplit(":", 1)[1]) for line in body.splitlines() if ":" in line)
 
 
 def wrk(envoy, scenario, seconds):
@@ -200,7 +227,20 @@ def parse_wrk(out):
     return res
 
 
+def wait_quiet():
+    """Waits up to QUIET_WAIT s for a 1 s window in which all cores together were busy < 5% of one core."""
+    t0 = time.time()
+    while True:
+        b0 = cpu_busy()["cpu"][0]
+        time.sleep(1)
+        if cpu_busy()["cpu"][0] - b0 <= CLK * 0.05:
+            return True, round(time.time() - t0, 1)
+        if time.time() - t0 >= QUIET_WAIT:
+            return False, round(time.time() - t0, 1)
+
+
 def measure(envoy, scenario, upstream_pid, round_no):
+    quiet, waited = wait_quiet()
     wrk(envoy, scenario, WARM)
     telemetry_lines(envoy)  # drop the warm-up's lines
     procs0 = all_proc_ticks()
@@ -213,7 +253,8 @@ def measure(envoy, scenario, upstream_pid, round_no):
     busy1 = cpu_busy()
     procs1 = all_proc_ticks()
     res = parse_wrk(out)
-    res.update(round=round_no, config=envoy["key"], scenario=scenario, wall_s=round(wall, 2))
+    res.update(round=round_no, config=envoy["key"], scenario=scenario, wall_s=round(wall, 2), quiet_start=quiet,
+               waited_s=waited)
     envoy_ticks = e1 - e0
     res["envoy_cpu_s"] = envoy_ticks / CLK
     res["envoy_cpu_us_per_req"] = (envoy_ticks / CLK * 1e6 / res["requests"]) if res["requests"] else None
@@ -235,7 +276,9 @@ def measure(envoy, scenario, upstream_pid, round_no):
     foreign.sort(reverse=True)
     res["other_cpu_s"] = round(sum(d for d, _ in foreign), 2)
     res["other_top"] = [f"{n}:{d:.2f}s" for d, n in foreign[:3]]
-    res["telemetry_lines"] = telemetry_lines(envoy) if envoy["key"] in ("c", "c2") else None
+    filtered = envoy["key"] not in ("a", "b", "n")
+    res["telemetry_lines"] = telemetry_lines(envoy) if filtered else None
+    res["requests_total_counters"] = counters(envoy) if filtered else None
     return res
 
 
@@ -251,17 +294,21 @@ def summarize(rows):
     i0 = lambda v: f"{v:,.0f}"
     f1 = lambda v: f"{v:.1f}"
     f2 = lambda v: f"{v:.2f}"
-    lines = ["| scenario | config | rounds | req/s median (min–max) | p50 µs | p99 µs median (min–max) "
+    quiet = sum(1 for r in rows if r.get("quiet_start"))
+    others = sorted(r["other_cpu_s"] for r in rows)
+    lines = [f"Runs: {len(rows)}, {quiet} started on a quiet machine; CPU used by other processes during a {DUR} s run: "
+             f"median {med(others):.2f} s, max {others[-1]:.2f} s (wrk and the upstream excluded).", "",
+             "| scenario | config | rounds | req/s median (min–max) | p50 µs | p99 µs median (min–max) "
              "| Envoy CPU µs/req median (min–max) | other CPU s/run (max) |",
              "|---|---|---|---|---|---|---|---|"]
-    names = {"a": "a plain proxy", "b": "b native routes", "c": "c kdp_migrate (combined)",
-             "c2": "c2 chain of separate filters"}
+    names = {"a": "a plain proxy", "b": "b native routes", "n": "n no-op Wasm filter (floor)",
+             "c": "c kdp_migrate (combined)", "c2": "c2 chain of separate filters"}
     for scenario in SCENARIOS:
-        for key in ("a", "b", "c", "c2"):
+        for key in ["a", "b", "n", "c", "c2"] + [k for k in LAYOUTS if k not in names]:
             rs = [r for r in rows if r["scenario"] == scenario and r["config"] == key]
             if not rs:
                 continue
-            lines.append(f"| {scenario} | {names[key]} | {len(rs)} | {rng([r['rps'] for r in rs], i0)} "
+            lines.append(f"| {scenario} | {names.get(key, key + ' ' + LAYOUTS[key])} | {len(rs)} | {rng([r['rps'] for r in rs], i0)} "
                          f"| {i0(med([r['p50_us'] for r in rs]))} | {rng([r['p99_us'] for r in rs], i0)} "
                          f"| {rng([r['envoy_cpu_us_per_req'] for r in rs], f1)} "
                          f"| {max(r['other_cpu_s'] for r in rs):.2f} |")
@@ -269,7 +316,8 @@ def summarize(rows):
               "| scenario | ratio | req/s | p50 | p99 | Envoy CPU µs/req delta |", "|---|---|---|---|---|---|"]
     verdicts = []
     for scenario in SCENARIOS:
-        for num, den in (("c", "b"), ("c", "a"), ("c2", "b"), ("c2", "a"), ("b", "a")):
+        extra = [(k, "n") for k in LAYOUTS if k not in names]
+        for num, den in [("c", "b"), ("c", "a"), ("c2", "b"), ("c2", "a"), ("b", "a"), ("n", "a"), ("c", "n")] + extra:
             pairs = []
             for rnd in sorted({r["round"] for r in rows}):
                 x = [r for r in rows if r["round"] == rnd and r["scenario"] == scenario and r["config"] == num]
@@ -313,10 +361,13 @@ if __name__ == "__main__":
     for part in CASES_SPEC.split():
         scenario, keys = part.split(":")
         cases += [(scenario, k) for k in keys.split(",")]
-    per_round = len(cases) * (WARM + DUR + 1)
-    log(f"{ROUNDS} rounds x {len(cases)} cases x ({WARM}+{DUR}) s: about {ROUNDS * per_round / 60:.1f} min")
-    if ROUNDS * per_round > HARD_LIMIT_S:
-        sys.exit("refusing: longer than the hard limit")
+    if any(k == "n" for _, k in cases) and not NOOP_DIR:
+        sys.exit("config n needs NOOP_DIR (the directory of noop.wasm)")
+    per_round = len(cases) * (WARM + DUR + 2)
+    log(f"{ROUNDS} rounds x {len(cases)} cases x ({WARM}+{DUR}) s: about {ROUNDS * per_round / 60:.1f} min "
+        f"(plus up to {QUIET_WAIT:.0f} s per run waiting for a quiet machine)")
+    if ROUNDS * (per_round + len(cases) * QUIET_WAIT) > HARD_LIMIT_S:
+        sys.exit("refusing: could take longer than the hard limit")
 
     upstream = subprocess.Popen(["taskset", "-c", LOAD_CORE, ECHO, "0"], stdout=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL)
@@ -342,5 +393,5 @@ if __name__ == "__main__":
             log(f"round {rnd} {scenario:8} {key:2}: {r['rps']:9.0f} req/s p50 {r['p50_us']:.0f}us "
                 f"p99 {r['p99_us']:.0f}us cpu {r['envoy_cpu_us_per_req']:.1f}us/req "
                 f"core0 {r['cpu0_busy']:.0%} core1 {r['cpu1_busy']:.0%} other {r['other_cpu_s']}s "
-                f"{r['other_top']} non2xx3xx={r['non_2xx_3xx']} {r['socket_errors']}{tl}")
+                f"{r['other_top']} quiet_start={r['quiet_start']} non2xx3xx={r['non_2xx_3xx']} {r['socket_errors']}{tl}")
     print(summarize(rows))

@@ -119,7 +119,11 @@ impl Chain {
         self.store.data_mut().clock = clock;
     }
 
-    fn start_all(&mut self, metrics: &mut Metrics, logs: &mut Vec<LogRecord>) -> Result<(), LoadError> {
+    fn start_all(
+        &mut self,
+        metrics: &mut Metrics,
+        logs: &mut Vec<LogRecord>,
+    ) -> Result<(), LoadError> {
         std::mem::swap(&mut self.store.data_mut().metrics, metrics);
         let mut result = Ok(());
         for index in 0..self.members.len() {
@@ -153,35 +157,66 @@ impl Chain {
             .pre
             .instantiate(&mut *store)
             .map_err(|error| start_error(error.to_string()))?;
-        let entry = EntryPoints::find(&instance, &mut *store).map_err(|missing| LoadError::NotProxyWasm {
-            filter: filter.clone(),
-            missing,
-        })?;
-        let memory = instance
-            .get_memory(&mut *store, "memory")
-            .ok_or_else(|| LoadError::NotProxyWasm {
+        let entry = EntryPoints::find(&instance, &mut *store).map_err(|missing| {
+            LoadError::NotProxyWasm {
                 filter: filter.clone(),
-                missing: "memory".to_owned(),
-            })?;
+                missing,
+            }
+        })?;
+        let memory =
+            instance
+                .get_memory(&mut *store, "memory")
+                .ok_or_else(|| LoadError::NotProxyWasm {
+                    filter: filter.clone(),
+                    missing: "memory".to_owned(),
+                })?;
         if let Some(slot) = store.data_mut().slots.get_mut(index) {
             slot.memory = Some(memory);
             slot.allocate = Some(entry.allocate.clone());
         }
-        if let Some(initialize) = entry.initialize.clone() {
+        if let Some(initialize) = &entry.initialize {
             invoke(store, index, Phase::Configure, initialize, ()).map_err(start_error)?;
         }
-        invoke(store, index, Phase::Configure, entry.on_context_create.clone(), (ROOT_CONTEXT, 0)).map_err(start_error)?;
-        if invoke(store, index, Phase::Configure, entry.on_vm_start.clone(), (ROOT_CONTEXT, 0)).map_err(start_error)? == 0 {
+        invoke(
+            store,
+            index,
+            Phase::Configure,
+            &entry.on_context_create,
+            (ROOT_CONTEXT, 0),
+        )
+        .map_err(start_error)?;
+        if invoke(
+            store,
+            index,
+            Phase::Configure,
+            &entry.on_vm_start,
+            (ROOT_CONTEXT, 0),
+        )
+        .map_err(start_error)?
+            == 0
+        {
             return Err(start_error("on_vm_start returned false".to_owned()));
         }
-        let size = u32::try_from(member.configuration.len()).map_err(|_| start_error("configuration too large".to_owned()))?;
-        if invoke(store, index, Phase::Configure, entry.on_configure.clone(), (ROOT_CONTEXT, size)).map_err(start_error)? == 0 {
+        let size = u32::try_from(member.configuration.len())
+            .map_err(|_| start_error("configuration too large".to_owned()))?;
+        if invoke(
+            store,
+            index,
+            Phase::Configure,
+            &entry.on_configure,
+            (ROOT_CONTEXT, size),
+        )
+        .map_err(start_error)?
+            == 0
+        {
             let messages = store
                 .data()
                 .stream
                 .logs
                 .iter()
-                .filter(|record| record.level >= LogLevel::Error && record.filter.as_ref() == filter)
+                .filter(|record| {
+                    record.level >= LogLevel::Error && record.filter.as_ref() == filter
+                })
                 .map(|record| record.message.clone())
                 .collect();
             return Err(LoadError::Refused { filter, messages });
@@ -220,8 +255,17 @@ impl Chain {
     }
 
     /// Runs one request through the chain.
-    pub(crate) fn run(&mut self, exchange: &Exchange<'_>, metrics: &mut Metrics, lifecycle: &mut Vec<LogRecord>) -> Outcome {
-        if let Some(reason) = self.members.iter().find_map(|member| member.unavailable.clone()) {
+    pub(crate) fn run(
+        &mut self,
+        exchange: &Exchange<'_>,
+        metrics: &mut Metrics,
+        lifecycle: &mut Vec<LogRecord>,
+    ) -> Outcome {
+        if let Some(reason) = self
+            .members
+            .iter()
+            .find_map(|member| member.unavailable.clone())
+        {
             return failed(reason, Vec::new(), Vec::new());
         }
         std::mem::swap(&mut self.store.data_mut().metrics, metrics);
@@ -261,7 +305,7 @@ fn invoke<P: WasmParams, R: WasmResults>(
     store: &mut Store<HostState>,
     index: usize,
     phase: Phase,
-    func: TypedFunc<P, R>,
+    func: &TypedFunc<P, R>,
     params: P,
 ) -> Result<R, String> {
     let state = store.data_mut();
@@ -310,17 +354,18 @@ impl Run<'_> {
         pick: impl Fn(&EntryPoints) -> &TypedFunc<P, R>,
         params: P,
     ) -> Option<R> {
-        let member = self.chain.members.get(index)?;
+        // Borrow the member and the store side by side: no handle is cloned per call.
+        let chain = &mut *self.chain;
+        let member = chain.members.get(index)?;
         self.callbacks.push(Callback {
             filter: Arc::clone(&member.module.name),
             phase,
         });
-        let Some(func) = member.entry.as_ref().map(|entry| pick(entry).clone()) else {
-            let message = format!("filter {} is not running", member.module.name);
-            self.fail(index, message);
-            return None;
+        let result = match &member.entry {
+            Some(entry) => invoke(&mut chain.store, index, phase, pick(entry), params),
+            None => Err(format!("filter {} is not running", member.module.name)),
         };
-        match invoke(&mut self.chain.store, index, phase, func, params) {
+        match result {
             Ok(result) => Some(result),
             Err(message) => {
                 self.fail(index, message);
@@ -348,116 +393,168 @@ impl Run<'_> {
                 "filter {name} paused in {} without sending a response (the request would hang)",
                 phase.callback()
             ),
-            None => format!("filter {name} returned invalid action {code} from {}", phase.callback()),
+            None => format!(
+                "filter {name} returned invalid action {code} from {}",
+                phase.callback()
+            ),
         };
         self.fail(index, problem);
     }
 
+    /// The whole request: contexts, request headers, the response (local or upstream), response
+    /// steps, log, and closing the contexts.
     fn execute(&mut self, exchange: &Exchange<'_>) -> Outcome {
-        let mode = self.mode();
         let now = self.chain.store.data().clock.now_nanos();
-        let request_id = format!("{:032x}", exchange.context_id);
-        self.stream().logs.clear();
-        if let Err(invalid) = self.stream().begin(exchange.request, exchange.routing, now, request_id) {
+        // The logs move into the outcome; start each request with room for a few lines.
+        self.stream().logs = Vec::with_capacity(8);
+        let begun =
+            self.stream()
+                .begin(exchange.request, exchange.routing, now, exchange.context_id);
+        if let Err(invalid) = begun {
             // nginx refuses the request line itself: no filter ever sees it.
             return engine_response("nginx", 400, invalid.to_string());
         }
         let context = exchange.context_id;
-        let count = self.chain.members.len();
-
-        let mut created = 0;
-        for index in 0..count {
-            if self.call(index, Phase::Create, |entry| &entry.on_context_create, (context, ROOT_CONTEXT)).is_none() {
-                break;
-            }
-            created += 1;
-        }
-
-        // Request headers, until a filter answers.
-        let mut reached = 0;
-        let mut answered = false;
+        self.callbacks.reserve(self.chain.members.len() * 7);
+        let created = self.create_contexts(context);
+        let mut local = None;
+        let mut upstream = None;
         if self.failure.is_none() {
-            let end_of_stream = u32::from(mode == Mode::Envoy);
-            for index in 0..count {
-                reached = index + 1;
-                let headers = wire_count(self.stream().request_headers.len());
-                let Some(code) = self.call(index, Phase::RequestHeaders, |entry| &entry.on_request_headers, (context, headers, end_of_stream))
-                else {
-                    break;
-                };
-                if self.stream().local_response.is_some() {
-                    answered = true;
-                    break;
-                }
-                self.expect_continue(index, Phase::RequestHeaders, code, false);
-                if self.failure.is_some() {
-                    break;
-                }
-            }
-        }
-
-        let mut local: Option<PendingResponse> = None;
-        let mut upstream: Option<UpstreamRequest> = None;
-        if self.failure.is_none() {
-            if answered {
-                let pending = self.stream().local_response.take();
-                if let Some(pending) = &pending {
-                    let headers = local_headers(pending);
-                    let body = pending.body.clone();
-                    self.stream().respond(pending.status, &headers, body);
-                }
-                local = pending;
-            } else {
-                upstream = Some(upstream_request(self.stream()));
-                let answer = exchange.upstream;
-                self.stream().respond(answer.status, &answer.headers, answer.body.clone());
-            }
-            // Kong runs every filter's response steps in chain order; Envoy encodes in reverse
-            // order through the filters that saw the request.
-            let order: Vec<usize> = match mode {
-                Mode::Kong => (0..count).collect(),
-                Mode::Envoy => (0..reached).rev().collect(),
-            };
-            self.response_phases(&order, context, &mut local);
+            let (reached, answered) = self.request_headers(context);
             if self.failure.is_none() {
-                for index in 0..count {
-                    if self.call(index, Phase::Log, |entry| &entry.on_log, context).is_none() {
-                        break;
+                if answered {
+                    local = self.stream().local_response.take();
+                    if let Some(pending) = &local {
+                        self.respond_locally(pending);
                     }
+                } else {
+                    upstream = Some(upstream_request(self.stream()));
+                    let answer = exchange.upstream;
+                    self.stream()
+                        .respond(answer.status, &answer.headers, answer.body.clone());
                 }
+                let order = self.response_order(reached);
+                self.response_phases(&order, context, &mut local);
+                self.log(context);
             }
         }
+        self.close_contexts(created, context);
+        self.finish(local, upstream)
+    }
 
-        // Close every context that was opened, except in instances that failed (they are
-        // replaced). A failure here is an error too; the first one is the request's.
+    /// `on_context_create` for every filter; how many succeeded.
+    fn create_contexts(&mut self, context: u32) -> usize {
+        let count = self.chain.members.len();
+        for index in 0..count {
+            let created = self.call(
+                index,
+                Phase::Create,
+                |entry| &entry.on_context_create,
+                (context, ROOT_CONTEXT),
+            );
+            if created.is_none() {
+                return index;
+            }
+        }
+        count
+    }
+
+    /// `on_request_headers` in chain order until a filter answers locally (or fails): how many
+    /// filters it reached, and whether one answered.
+    fn request_headers(&mut self, context: u32) -> (usize, bool) {
+        // Kong's engine always says "more to come" in header steps; Envoy knows a GET has no body.
+        let end_of_stream = u32::from(self.mode() == Mode::Envoy);
+        let count = self.chain.members.len();
+        for index in 0..count {
+            let headers = wire_count(self.stream().request_headers.len());
+            let Some(code) = self.call(
+                index,
+                Phase::RequestHeaders,
+                |entry| &entry.on_request_headers,
+                (context, headers, end_of_stream),
+            ) else {
+                return (index + 1, false);
+            };
+            if self.stream().local_response.is_some() {
+                return (index + 1, true);
+            }
+            self.expect_continue(index, Phase::RequestHeaders, code, false);
+            if self.failure.is_some() {
+                return (index + 1, false);
+            }
+        }
+        (count, false)
+    }
+
+    fn respond_locally(&mut self, pending: &PendingResponse) {
+        let headers = local_headers(pending);
+        self.stream()
+            .respond(pending.status, &headers, pending.body.clone());
+    }
+
+    /// Kong runs every filter's response steps in chain order; Envoy encodes in reverse order
+    /// through the filters whose request step ran.
+    fn response_order(&self, reached: usize) -> Vec<usize> {
+        match self.mode() {
+            Mode::Kong => (0..self.chain.members.len()).collect(),
+            Mode::Envoy => (0..reached).rev().collect(),
+        }
+    }
+
+    /// `on_log` for every filter, in chain order, in both engines.
+    fn log(&mut self, context: u32) {
+        if self.failure.is_some() {
+            return;
+        }
+        for index in 0..self.chain.members.len() {
+            if self
+                .call(index, Phase::Log, |entry| &entry.on_log, context)
+                .is_none()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Closes every context that was opened, except in instances that failed (they are
+    /// replaced). A failure here is an error too; the first one is the request's.
+    fn close_contexts(&mut self, created: usize, context: u32) {
         for index in 0..created {
             if self.broken.contains(&index) {
                 continue;
             }
-            if self.call(index, Phase::Done, |entry| &entry.on_done, context).is_some() {
+            if self
+                .call(index, Phase::Done, |entry| &entry.on_done, context)
+                .is_some()
+            {
                 let _ = self.call(index, Phase::Done, |entry| &entry.on_delete, context);
             }
         }
-
-        self.finish(local, upstream)
     }
 
-    fn response_phases(&mut self, order: &[usize], context: u32, local: &mut Option<PendingResponse>) {
+    fn response_phases(
+        &mut self,
+        order: &[usize],
+        context: u32,
+        local: &mut Option<PendingResponse>,
+    ) {
         let mode = self.mode();
         for &index in order {
             let stream = self.stream();
             let headers = wire_count(stream.response_headers.len());
             let end_of_stream = u32::from(mode == Mode::Envoy && stream.response_body.is_empty());
-            let Some(code) =
-                self.call(index, Phase::ResponseHeaders, |entry| &entry.on_response_headers, (context, headers, end_of_stream))
-            else {
+            let Some(code) = self.call(
+                index,
+                Phase::ResponseHeaders,
+                |entry| &entry.on_response_headers,
+                (context, headers, end_of_stream),
+            ) else {
                 return;
             };
             // A local response from a response step replaces the response (Kong turns a 406
             // from the upstream into the filter's 403).
             if let Some(pending) = self.stream().local_response.take() {
-                let headers = local_headers(&pending);
-                self.stream().respond(pending.status, &headers, pending.body.clone());
+                self.respond_locally(&pending);
                 *local = Some(pending);
             }
             self.expect_continue(index, Phase::ResponseHeaders, code, false);
@@ -470,7 +567,12 @@ impl Run<'_> {
         }
         for &index in order {
             let size = wire_count(self.stream().response_body.len());
-            let Some(code) = self.call(index, Phase::ResponseBody, |entry| &entry.on_response_body, (context, size, 1)) else {
+            let Some(code) = self.call(
+                index,
+                Phase::ResponseBody,
+                |entry| &entry.on_response_body,
+                (context, size, 1),
+            ) else {
                 return;
             };
             // The whole body is one chunk with end-of-stream set: pausing to buffer is fine.
@@ -481,7 +583,11 @@ impl Run<'_> {
         }
     }
 
-    fn finish(&mut self, local: Option<PendingResponse>, upstream: Option<UpstreamRequest>) -> Outcome {
+    fn finish(
+        &mut self,
+        local: Option<PendingResponse>,
+        upstream: Option<UpstreamRequest>,
+    ) -> Outcome {
         let callbacks = std::mem::take(&mut self.callbacks);
         let stream = self.stream();
         let logs = std::mem::take(&mut stream.logs);
@@ -490,17 +596,16 @@ impl Run<'_> {
         }
         let stream = self.stream();
         let status = stream.status.unwrap_or(200);
-        let headers: HeaderMap = stream
-            .response_headers
-            .iter()
-            .filter(|(name, _)| *name != ":status")
-            .collect();
+        let mut headers = std::mem::take(&mut stream.response_headers);
+        headers.retain(|name, _| name != ":status");
         let body = std::mem::take(&mut stream.response_body);
         let (original_host, original_path) = &stream.original_upstream;
         let action = match (&local, &upstream) {
             (Some(_), _) if (300..400).contains(&status) => Action::Redirect,
             (Some(_), _) => Action::Reject,
-            (None, Some(sent)) if sent.host != *original_host || sent.path != *original_path => Action::Proxy,
+            (None, Some(sent)) if sent.host != *original_host || sent.path != *original_path => {
+                Action::Proxy
+            }
             (None, _) => Action::Pass,
         };
         Outcome {
@@ -512,7 +617,11 @@ impl Run<'_> {
                 body: body.clone(),
             }),
             upstream,
-            response: Response { status, headers, body },
+            response: Response {
+                status,
+                headers,
+                body,
+            },
             error: None,
             logs,
             callbacks,
@@ -528,7 +637,12 @@ fn wire_count(len: usize) -> u32 {
 /// content type for a body sent without one, and the length.
 fn local_headers(pending: &PendingResponse) -> Vec<(String, String)> {
     let mut headers = pending.headers.clone();
-    let has = |name: &str| pending.headers.iter().any(|(key, _)| key.eq_ignore_ascii_case(name));
+    let has = |name: &str| {
+        pending
+            .headers
+            .iter()
+            .any(|(key, _)| key.eq_ignore_ascii_case(name))
+    };
     if !pending.body.is_empty() && !has("content-type") {
         headers.push(("content-type".to_owned(), "text/plain".to_owned()));
     }
@@ -572,9 +686,11 @@ fn upstream_request(stream: &Stream) -> UpstreamRequest {
                 headers.add(name, value.as_str());
             }
             for (name, value) in stream.request_headers.iter() {
-                let lower = name.to_ascii_lowercase();
-                if !name.starts_with(':') && !KONG_MANAGED_HEADERS.contains(&lower.as_str()) {
-                    headers.add(name, value);
+                let managed = KONG_MANAGED_HEADERS
+                    .iter()
+                    .any(|managed| managed.eq_ignore_ascii_case(name));
+                if !name.starts_with(':') && !managed {
+                    headers.add(name.to_owned(), value);
                 }
             }
             UpstreamRequest {
@@ -584,10 +700,18 @@ fn upstream_request(stream: &Stream) -> UpstreamRequest {
             }
         }
         Mode::Envoy => {
-            let host = stream.request_headers.get(":authority").unwrap_or("").to_owned();
+            let host = stream
+                .request_headers
+                .get(":authority")
+                .unwrap_or("")
+                .to_owned();
             headers.add("host", host.as_str());
-            for (name, value) in stream.request_headers.iter().filter(|(name, _)| !name.starts_with(':')) {
-                headers.add(name, value);
+            for (name, value) in stream
+                .request_headers
+                .iter()
+                .filter(|(name, _)| !name.starts_with(':'))
+            {
+                headers.add(name.to_owned(), value);
             }
             UpstreamRequest {
                 host,
@@ -602,7 +726,11 @@ fn upstream_request(stream: &Stream) -> UpstreamRequest {
 pub(crate) fn engine_response(responder: &str, status: u16, reason: String) -> Outcome {
     let headers: HeaderMap = [("content-length", "0")].into_iter().collect();
     Outcome {
-        action: if (300..400).contains(&status) { Action::Redirect } else { Action::Reject },
+        action: if (300..400).contains(&status) {
+            Action::Redirect
+        } else {
+            Action::Reject
+        },
         local_response: Some(LocalResponse {
             responder: Arc::from(responder),
             status,
@@ -627,7 +755,7 @@ pub(crate) fn engine_response(responder: &str, status: u16, reason: String) -> O
 }
 
 /// A request the chain failed on: both engines answer 500.
-fn failed(error: String, logs: Vec<LogRecord>, callbacks: Vec<Callback>) -> Outcome {
+pub(crate) fn failed(error: String, logs: Vec<LogRecord>, callbacks: Vec<Callback>) -> Outcome {
     Outcome {
         action: Action::Error,
         local_response: None,

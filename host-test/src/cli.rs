@@ -16,7 +16,11 @@ use kdp_migrate_host_test::{FilterLibrary, MapDocument, Mode, Summary};
 const PROGRESS_THRESHOLD: usize = 1000;
 
 #[derive(Debug, Parser)]
-#[command(name = "kdp-migrate", version, about = "kdp-migrate: the migration filters, run against recorded traffic")]
+#[command(
+    name = "kdp-migrate",
+    version,
+    about = "kdp-migrate: the migration filters, run against recorded traffic"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -93,14 +97,16 @@ fn replay(args: &ReplayArgs) -> Result<bool, String> {
         .transpose()
         .map_err(|error| format!("--kong {error}"))?;
     let label = args.traffic.display().to_string();
-    let bytes = std::fs::read(&args.traffic).map_err(|error| format!("--traffic {label}: {error}"))?;
+    let bytes =
+        std::fs::read(&args.traffic).map_err(|error| format!("--traffic {label}: {error}"))?;
     let format = match args.format {
         FormatArg::Auto => Format::Auto,
         FormatArg::Kong => Format::Kong,
         FormatArg::Har => Format::Har,
         FormatArg::Jsonl => Format::Jsonl,
     };
-    let traffic = traffic::parse(&bytes, format).map_err(|unusable| format!("{label}:{unusable}"))?;
+    let traffic =
+        traffic::parse(&bytes, format).map_err(|unusable| format!("{label}:{unusable}"))?;
     for malformed in &traffic.malformed {
         eprintln!("{label}:{malformed}");
     }
@@ -115,7 +121,8 @@ fn replay(args: &ReplayArgs) -> Result<bool, String> {
         HostArg::Kong => Mode::Kong,
         HostArg::Envoy => Mode::Envoy,
     };
-    let mut replayer = Replayer::new(&library, mode, map, kong).map_err(|error| error.to_string())?;
+    let mut replayer =
+        Replayer::new(&library, mode, map, kong).map_err(|error| error.to_string())?;
 
     let mut out = output(args.out.as_deref())?;
     let progress = progress_bar(traffic.entries.len());
@@ -123,12 +130,15 @@ fn replay(args: &ReplayArgs) -> Result<bool, String> {
     summary.set_malformed(traffic.malformed.len());
     for (index, recorded) in traffic.entries.iter().enumerate() {
         let decision = replayer.replay(index as u64 + 1, recorded);
-        serde_json::to_writer(&mut out, &decision).map_err(|error| format!("writing decisions: {error}"))?;
-        out.write_all(b"\n").map_err(|error| format!("writing decisions: {error}"))?;
+        serde_json::to_writer(&mut out, &decision)
+            .map_err(|error| format!("writing decisions: {error}"))?;
+        out.write_all(b"\n")
+            .map_err(|error| format!("writing decisions: {error}"))?;
         summary.add(&decision);
         progress.inc(1);
     }
-    out.flush().map_err(|error| format!("writing decisions: {error}"))?;
+    out.flush()
+        .map_err(|error| format!("writing decisions: {error}"))?;
     progress.finish_and_clear();
     eprint!("{}", summary.render());
     Ok(summary.errors() == 0 && traffic.malformed.is_empty())
@@ -137,7 +147,8 @@ fn replay(args: &ReplayArgs) -> Result<bool, String> {
 fn output(path: Option<&Path>) -> Result<Box<dyn Write>, String> {
     Ok(match path {
         Some(path) => {
-            let file = File::create(path).map_err(|error| format!("--out {}: {error}", path.display()))?;
+            let file =
+                File::create(path).map_err(|error| format!("--out {}: {error}", path.display()))?;
             Box::new(BufWriter::new(file))
         }
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
@@ -150,7 +161,9 @@ fn progress_bar(total: usize) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} requests, {per_sec}, eta {eta}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} requests ({percent}%), eta {eta}")
+    {
         bar.set_style(style);
     }
     bar

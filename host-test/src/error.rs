@@ -81,20 +81,39 @@ impl fmt::Display for LoadError {
                 "filter {filter}: {} not found (run scripts/build-filters.sh to build the filters)",
                 path.display()
             ),
-            LoadError::Unreadable { filter, path, reason } => {
-                write!(f, "filter {filter}: cannot read {}: {reason}", path.display())
+            LoadError::Unreadable {
+                filter,
+                path,
+                reason,
+            } => {
+                write!(
+                    f,
+                    "filter {filter}: cannot read {}: {reason}",
+                    path.display()
+                )
             }
-            LoadError::Invalid { filter, reason } => write!(f, "filter {filter}: not a valid wasm module: {reason}"),
+            LoadError::Invalid { filter, reason } => {
+                write!(f, "filter {filter}: not a valid wasm module: {reason}")
+            }
             LoadError::NotProxyWasm { filter, missing } => {
-                write!(f, "filter {filter}: not a proxy-wasm 0.2 filter (no export {missing})")
+                write!(
+                    f,
+                    "filter {filter}: not a proxy-wasm 0.2 filter (no export {missing})"
+                )
             }
             LoadError::Unknown { filter } => write!(f, "filter {filter}: not loaded"),
-            LoadError::Start { filter, reason } => write!(f, "filter {filter}: failed to start: {reason}"),
+            LoadError::Start { filter, reason } => {
+                write!(f, "filter {filter}: failed to start: {reason}")
+            }
             LoadError::Refused { filter, messages } if messages.is_empty() => {
                 write!(f, "filter {filter} refused its configuration")
             }
             LoadError::Refused { filter, messages } => {
-                write!(f, "filter {filter} refused its configuration: {}", messages.join("; "))
+                write!(
+                    f,
+                    "filter {filter} refused its configuration: {}",
+                    messages.join("; ")
+                )
             }
         }
     }

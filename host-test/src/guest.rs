@@ -17,7 +17,9 @@ fn out_of_bounds() -> Error {
 
 /// The calling filter's memory and the store data, borrowed together so a hostcall can read
 /// arguments in place and update the state without copying.
-pub(crate) fn split<'c>(caller: &'c mut Caller<'_, HostState>) -> Result<(&'c mut [u8], &'c mut HostState)> {
+pub(crate) fn split<'c>(
+    caller: &'c mut Caller<'_, HostState>,
+) -> Result<(&'c mut [u8], &'c mut HostState)> {
     let memory = caller
         .data()
         .slot()?
@@ -36,7 +38,8 @@ pub(crate) fn bytes(memory: &[u8], ptr: u32, len: u32) -> Result<&[u8]> {
 
 /// `len` bytes at `ptr` as text (invalid UTF-8 is a trap: names and keys are text).
 pub(crate) fn text(memory: &[u8], ptr: u32, len: u32) -> Result<&str> {
-    std::str::from_utf8(bytes(memory, ptr, len)?).map_err(|_| fault("filter passed a string that is not UTF-8"))
+    std::str::from_utf8(bytes(memory, ptr, len)?)
+        .map_err(|_| fault("filter passed a string that is not UTF-8"))
 }
 
 /// Writes `value` at `ptr`.
@@ -63,20 +66,45 @@ pub(crate) fn put_u64(memory: &mut [u8], ptr: u32, value: u64) -> Result<()> {
 /// Hands the store's scratch buffer to the guest: allocates it in guest memory with
 /// `proxy_on_memory_allocate`, copies it there, and writes the pointer and length to the
 /// guest's two out-parameters. The guest owns (and frees) the copy.
-pub(crate) fn return_scratch(caller: &mut Caller<'_, HostState>, data_out: u32, size_out: u32) -> Result<()> {
+pub(crate) fn return_scratch(
+    caller: &mut Caller<'_, HostState>,
+    data_out: u32,
+    size_out: u32,
+) -> Result<()> {
     let data = std::mem::take(&mut caller.data_mut().scratch);
     let result = return_bytes(caller, &data, data_out, size_out);
     caller.data_mut().scratch = data;
     result
 }
 
-fn return_bytes(caller: &mut Caller<'_, HostState>, value: &[u8], data_out: u32, size_out: u32) -> Result<()> {
+fn return_bytes(
+    caller: &mut Caller<'_, HostState>,
+    value: &[u8],
+    data_out: u32,
+    size_out: u32,
+) -> Result<()> {
+    // The allocator handle lives in the store data; take it out for the call (calling needs the
+    // whole store) rather than clone it, and put it back whatever happens.
     let allocate = caller
-        .data()
-        .slot()?
+        .data_mut()
+        .slot_mut()?
         .allocate
-        .clone()
+        .take()
         .ok_or_else(|| fault("filter exports no proxy_on_memory_allocate"))?;
+    let result = allocate_and_copy(caller, &allocate, value, data_out, size_out);
+    if let Ok(slot) = caller.data_mut().slot_mut() {
+        slot.allocate = Some(allocate);
+    }
+    result
+}
+
+fn allocate_and_copy(
+    caller: &mut Caller<'_, HostState>,
+    allocate: &wasmtime::TypedFunc<u32, u32>,
+    value: &[u8],
+    data_out: u32,
+    size_out: u32,
+) -> Result<()> {
     let len = u32::try_from(value.len()).map_err(|_| fault("value too large for the guest"))?;
     let ptr = allocate.call(&mut *caller, len)?;
     if ptr == 0 {

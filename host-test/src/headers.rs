@@ -1,10 +1,16 @@
 //! An ordered, case-insensitive header map, and the proxy-wasm wire format for it.
 
+use std::borrow::Cow;
+
+/// A header name: the engines' own names (pseudo-headers, Kong's managed headers) are static and
+/// cost no allocation per request.
+type Name = Cow<'static, str>;
+
 /// Headers in the order they were sent. Names compare ASCII case-insensitively; a name may
 /// repeat (several `Set-Cookie`), as both engines keep them as separate entries.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HeaderMap {
-    entries: Vec<(String, String)>,
+    entries: Vec<(Name, String)>,
 }
 
 impl HeaderMap {
@@ -35,7 +41,7 @@ impl HeaderMap {
     }
 
     /// Appends one entry, keeping any existing ones.
-    pub fn add(&mut self, name: impl Into<String>, value: impl Into<String>) {
+    pub fn add(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) {
         self.entries.push((name.into(), value.into()));
     }
 
@@ -55,13 +61,15 @@ impl HeaderMap {
             true
         });
         if !seen {
-            self.entries.push((name.to_owned(), value.to_owned()));
+            self.entries
+                .push((Cow::Owned(name.to_owned()), value.to_owned()));
         }
     }
 
     /// Removes every entry of `name`.
     pub fn remove(&mut self, name: &str) {
-        self.entries.retain(|(key, _)| !key.eq_ignore_ascii_case(name));
+        self.entries
+            .retain(|(key, _)| !key.eq_ignore_ascii_case(name));
     }
 
     /// Removes every entry.
@@ -81,12 +89,22 @@ impl HeaderMap {
 
     /// Entries in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries.iter().map(|(key, value)| (key.as_str(), value.as_str()))
+        self.entries
+            .iter()
+            .map(|(key, value)| (key.as_ref(), value.as_str()))
     }
 
     /// Replaces the whole map (`proxy_set_header_map_pairs`).
     pub(crate) fn set_all(&mut self, pairs: Vec<(String, String)>) {
-        self.entries = pairs;
+        self.entries = pairs
+            .into_iter()
+            .map(|(name, value)| (Cow::Owned(name), value))
+            .collect();
+    }
+
+    /// Keeps the entries for which `keep` is true.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&str, &str) -> bool) {
+        self.entries.retain(|(name, value)| keep(name, value));
     }
 
     /// Serialises the map the way proxy-wasm passes maps: a `u32` count, a `u32` length pair per
@@ -96,24 +114,27 @@ impl HeaderMap {
     }
 }
 
-impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for HeaderMap {
+impl<K: Into<Cow<'static, str>>, V: Into<String>> FromIterator<(K, V)> for HeaderMap {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         Self {
-            entries: iter.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+            entries: iter
+                .into_iter()
+                .map(|(key, value)| (key.into(), value.into()))
+                .collect(),
         }
     }
 }
 
 /// Serialises pairs in the proxy-wasm map format (see [`HeaderMap::serialize_into`]).
-pub(crate) fn serialize_pairs(pairs: &[(String, String)], out: &mut Vec<u8>) {
+pub(crate) fn serialize_pairs<K: AsRef<str>>(pairs: &[(K, String)], out: &mut Vec<u8>) {
     out.clear();
     out.extend_from_slice(&wire_len(pairs.len()).to_le_bytes());
     for (key, value) in pairs {
-        out.extend_from_slice(&wire_len(key.len()).to_le_bytes());
+        out.extend_from_slice(&wire_len(key.as_ref().len()).to_le_bytes());
         out.extend_from_slice(&wire_len(value.len()).to_le_bytes());
     }
     for (key, value) in pairs {
-        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(key.as_ref().as_bytes());
         out.push(0);
         out.extend_from_slice(value.as_bytes());
         out.push(0);
@@ -148,7 +169,10 @@ pub(crate) fn deserialize_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, &
         let value_len = read_u32(bytes, slot + 4).ok_or("map size table truncated")?;
         let key = take(bytes, &mut at, key_len)?;
         let value = take(bytes, &mut at, value_len)?;
-        pairs.push((String::from_utf8_lossy(key).into_owned(), String::from_utf8_lossy(value).into_owned()));
+        pairs.push((
+            String::from_utf8_lossy(key).into_owned(),
+            String::from_utf8_lossy(value).into_owned(),
+        ));
     }
     Ok(pairs)
 }
@@ -177,11 +201,11 @@ mod tests {
 
     // The SDK's own golden bytes for this map (proxy-wasm-rust-sdk `hostcalls::utils::tests`).
     const SERIALIZED: &[u8] = &[
-        4, 0, 0, 0, 7, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 8, 0, 0, 0, 10, 0, 0, 0, 11, 0, 0, 0, 10, 0, 0, 0, 10, 0, 0,
-        0, 58, 109, 101, 116, 104, 111, 100, 0, 71, 69, 84, 0, 58, 112, 97, 116, 104, 0, 47, 98, 121, 116, 101,
-        115, 47, 49, 0, 58, 97, 117, 116, 104, 111, 114, 105, 116, 121, 0, 104, 116, 116, 112, 98, 105, 110, 46,
-        111, 114, 103, 0, 80, 111, 119, 101, 114, 101, 100, 45, 66, 121, 0, 112, 114, 111, 120, 121, 45, 119, 97,
-        115, 109, 0,
+        4, 0, 0, 0, 7, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 8, 0, 0, 0, 10, 0, 0, 0, 11, 0, 0, 0, 10,
+        0, 0, 0, 10, 0, 0, 0, 58, 109, 101, 116, 104, 111, 100, 0, 71, 69, 84, 0, 58, 112, 97, 116,
+        104, 0, 47, 98, 121, 116, 101, 115, 47, 49, 0, 58, 97, 117, 116, 104, 111, 114, 105, 116,
+        121, 0, 104, 116, 116, 112, 98, 105, 110, 46, 111, 114, 103, 0, 80, 111, 119, 101, 114,
+        101, 100, 45, 66, 121, 0, 112, 114, 111, 120, 121, 45, 119, 97, 115, 109, 0,
     ];
 
     fn sample() -> HeaderMap {
@@ -211,17 +235,31 @@ mod tests {
 
     #[test]
     fn refuses_truncated_maps() {
-        assert_eq!(deserialize_pairs(&SERIALIZED[..20]), Err("map shorter than its size table"));
-        assert_eq!(deserialize_pairs(&SERIALIZED[..SERIALIZED.len() - 1]), Err("map entry not NUL-terminated"));
+        assert_eq!(
+            deserialize_pairs(&SERIALIZED[..20]),
+            Err("map shorter than its size table")
+        );
+        assert_eq!(
+            deserialize_pairs(&SERIALIZED[..SERIALIZED.len() - 1]),
+            Err("map entry not NUL-terminated")
+        );
     }
 
     #[test]
     fn replace_keeps_position_and_drops_duplicates() {
-        let mut map: HeaderMap = [("a", "1"), ("Set-Cookie", "x"), ("b", "2"), ("set-cookie", "y")]
-            .into_iter()
-            .collect();
+        let mut map: HeaderMap = [
+            ("a", "1"),
+            ("Set-Cookie", "x"),
+            ("b", "2"),
+            ("set-cookie", "y"),
+        ]
+        .into_iter()
+        .collect();
         map.replace("SET-COOKIE", "z");
-        assert_eq!(map.iter().collect::<Vec<_>>(), [("a", "1"), ("Set-Cookie", "z"), ("b", "2")]);
+        assert_eq!(
+            map.iter().collect::<Vec<_>>(),
+            [("a", "1"), ("Set-Cookie", "z"), ("b", "2")]
+        );
         map.replace("c", "3");
         assert_eq!(map.get("C"), Some("3"));
     }

@@ -86,11 +86,22 @@ impl Host {
 
     /// Runs a request through a chain, the upstream answering `200` with nothing else.
     pub fn run(&mut self, chain: ChainId, request: &Request) -> Outcome {
-        self.run_with(chain, request, &Routing::default(), &UpstreamResponse::default())
+        self.run_with(
+            chain,
+            request,
+            &Routing::default(),
+            &UpstreamResponse::default(),
+        )
     }
 
     /// Runs a request through a chain with the gateway's routing facts and the upstream's answer.
-    pub fn run_with(&mut self, chain: ChainId, request: &Request, routing: &Routing, upstream: &UpstreamResponse) -> Outcome {
+    pub fn run_with(
+        &mut self,
+        chain: ChainId,
+        request: &Request,
+        routing: &Routing,
+        upstream: &UpstreamResponse,
+    ) -> Outcome {
         let context_id = self.next_context;
         // Context ids only need to be unique among live contexts; wrap far from the root id.
         self.next_context = self.next_context.checked_add(1).unwrap_or(2);
@@ -102,7 +113,11 @@ impl Host {
         };
         match self.chains.get_mut(chain.0) {
             Some(chain) => chain.run(&exchange, &mut self.metrics, &mut self.lifecycle_logs),
-            None => crate::chain::engine_response("host-test", 500, format!("no chain {}", chain.0)),
+            None => crate::chain::failed(
+                format!("no chain {} in this host", chain.0),
+                Vec::new(),
+                Vec::new(),
+            ),
         }
     }
 

@@ -7,6 +7,7 @@ use wasmtime::{Memory, TypedFunc};
 use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::mode::Mode;
+use crate::properties::PropertyPath;
 use crate::stream::Stream;
 
 /// One filter instance's handles, indexed like the chain.
@@ -23,7 +24,9 @@ pub(crate) struct Slot {
 
 impl std::fmt::Debug for Slot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Slot").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Slot")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -40,6 +43,8 @@ pub(crate) struct HostState {
     pub metrics: Metrics,
     /// Reused for values returned to the guest, to keep hostcalls allocation-free.
     pub scratch: Vec<u8>,
+    /// Reused for property paths.
+    pub property_path: PropertyPath,
     /// xorshift state for WASI `random_get`: deterministic, so replays are reproducible.
     pub random: u64,
 }
@@ -54,6 +59,7 @@ impl HostState {
             stream: Stream::new(mode),
             metrics: Metrics::default(),
             scratch: Vec::new(),
+            property_path: PropertyPath::default(),
             random: 0x9E37_79B9_7F4A_7C15,
         }
     }

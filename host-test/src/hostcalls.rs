@@ -17,7 +17,7 @@ use crate::host_state::HostState;
 use crate::log_record::{LogLevel, LogRecord, LogSource};
 use crate::metrics::{KONG_MAX_NAME, MetricError, MetricKind};
 use crate::mode::Mode;
-use crate::properties::{self, PropertyPath, SetError};
+use crate::properties::{self, SetError};
 use crate::stream::{PendingResponse, Phase, Stream};
 
 type Ctx<'a> = Caller<'a, HostState>;
@@ -30,22 +30,66 @@ const BAD_ARGUMENT: u32 = Status::BadArgument as u32;
 pub(crate) fn define(linker: &mut Linker<HostState>) -> Result<()> {
     linker.func_wrap("env", "proxy_log", proxy_log)?;
     linker.func_wrap("env", "proxy_get_log_level", proxy_get_log_level)?;
-    linker.func_wrap("env", "proxy_get_current_time_nanoseconds", proxy_get_current_time_nanoseconds)?;
-    linker.func_wrap("env", "proxy_set_tick_period_milliseconds", proxy_set_tick_period_milliseconds)?;
+    linker.func_wrap(
+        "env",
+        "proxy_get_current_time_nanoseconds",
+        proxy_get_current_time_nanoseconds,
+    )?;
+    linker.func_wrap(
+        "env",
+        "proxy_set_tick_period_milliseconds",
+        proxy_set_tick_period_milliseconds,
+    )?;
     linker.func_wrap("env", "proxy_get_buffer_bytes", proxy_get_buffer_bytes)?;
     linker.func_wrap("env", "proxy_set_buffer_bytes", proxy_set_buffer_bytes)?;
-    linker.func_wrap("env", "proxy_get_header_map_pairs", proxy_get_header_map_pairs)?;
-    linker.func_wrap("env", "proxy_set_header_map_pairs", proxy_set_header_map_pairs)?;
-    linker.func_wrap("env", "proxy_get_header_map_value", proxy_get_header_map_value)?;
-    linker.func_wrap("env", "proxy_replace_header_map_value", proxy_replace_header_map_value)?;
-    linker.func_wrap("env", "proxy_add_header_map_value", proxy_add_header_map_value)?;
-    linker.func_wrap("env", "proxy_remove_header_map_value", proxy_remove_header_map_value)?;
+    linker.func_wrap(
+        "env",
+        "proxy_get_header_map_pairs",
+        proxy_get_header_map_pairs,
+    )?;
+    linker.func_wrap(
+        "env",
+        "proxy_set_header_map_pairs",
+        proxy_set_header_map_pairs,
+    )?;
+    linker.func_wrap(
+        "env",
+        "proxy_get_header_map_value",
+        proxy_get_header_map_value,
+    )?;
+    linker.func_wrap(
+        "env",
+        "proxy_replace_header_map_value",
+        proxy_replace_header_map_value,
+    )?;
+    linker.func_wrap(
+        "env",
+        "proxy_add_header_map_value",
+        proxy_add_header_map_value,
+    )?;
+    linker.func_wrap(
+        "env",
+        "proxy_remove_header_map_value",
+        proxy_remove_header_map_value,
+    )?;
     linker.func_wrap("env", "proxy_get_property", proxy_get_property)?;
     linker.func_wrap("env", "proxy_set_property", proxy_set_property)?;
-    linker.func_wrap("env", "proxy_send_local_response", proxy_send_local_response)?;
-    linker.func_wrap("env", "proxy_continue_stream", |_: Ctx<'_>, _stream: u32| OK)?;
+    linker.func_wrap(
+        "env",
+        "proxy_send_local_response",
+        proxy_send_local_response,
+    )?;
+    linker.func_wrap(
+        "env",
+        "proxy_continue_stream",
+        |_: Ctx<'_>, _stream: u32| OK,
+    )?;
     linker.func_wrap("env", "proxy_close_stream", |_: Ctx<'_>, _stream: u32| OK)?;
-    linker.func_wrap("env", "proxy_set_effective_context", |_: Ctx<'_>, _context: u32| OK)?;
+    linker.func_wrap(
+        "env",
+        "proxy_set_effective_context",
+        |_: Ctx<'_>, _context: u32| OK,
+    )?;
     linker.func_wrap("env", "proxy_done", |_: Ctx<'_>| OK)?;
     linker.func_wrap("env", "proxy_define_metric", proxy_define_metric)?;
     linker.func_wrap("env", "proxy_increment_metric", proxy_increment_metric)?;
@@ -59,7 +103,12 @@ fn proxy_log(mut caller: Ctx<'_>, level: u32, ptr: u32, len: u32) -> Result<u32>
     let Some(level) = LogLevel::from_code(level) else {
         return Ok(BAD_ARGUMENT);
     };
-    let message = String::from_utf8_lossy(guest::bytes(memory, ptr, len)?).into_owned();
+    let bytes = guest::bytes(memory, ptr, len)?;
+    // Validating first is much faster than the lossy path for the (usual) valid text.
+    let message = match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    };
     let slot = state.slot_mut()?;
     if level == LogLevel::Critical {
         slot.last_critical = Some(message.clone());
@@ -96,7 +145,14 @@ fn proxy_set_tick_period_milliseconds(caller: Ctx<'_>, _period: u32) -> Result<u
     Ok(OK)
 }
 
-fn proxy_get_buffer_bytes(mut caller: Ctx<'_>, kind: u32, start: u32, max: u32, data_out: u32, size_out: u32) -> Result<u32> {
+fn proxy_get_buffer_bytes(
+    mut caller: Ctx<'_>,
+    kind: u32,
+    start: u32,
+    max: u32,
+    data_out: u32,
+    size_out: u32,
+) -> Result<u32> {
     let state = caller.data_mut();
     let Some(kind) = BufferKind::from_code(kind) else {
         return Ok(BAD_ARGUMENT);
@@ -109,7 +165,9 @@ fn proxy_get_buffer_bytes(mut caller: Ctx<'_>, kind: u32, start: u32, max: u32, 
         BufferKind::ResponseBody | BufferKind::RequestBody | BufferKind::VmConfiguration => &[],
     };
     let start = usize::try_from(start).unwrap_or(usize::MAX);
-    let end = start.saturating_add(usize::try_from(max).unwrap_or(usize::MAX)).min(source.len());
+    let end = start
+        .saturating_add(usize::try_from(max).unwrap_or(usize::MAX))
+        .min(source.len());
     let found = source.get(start..end).filter(|slice| !slice.is_empty());
     if let Some(slice) = found {
         scratch.extend_from_slice(slice);
@@ -123,15 +181,26 @@ fn proxy_get_buffer_bytes(mut caller: Ctx<'_>, kind: u32, start: u32, max: u32, 
     Ok(OK)
 }
 
-fn proxy_set_buffer_bytes(mut caller: Ctx<'_>, kind: u32, start: u32, size: u32, data: u32, len: u32) -> Result<u32> {
+fn proxy_set_buffer_bytes(
+    mut caller: Ctx<'_>,
+    kind: u32,
+    start: u32,
+    size: u32,
+    data: u32,
+    len: u32,
+) -> Result<u32> {
     let (memory, state) = guest::split(&mut caller)?;
-    if BufferKind::from_code(kind) != Some(BufferKind::ResponseBody) || state.stream.phase != Phase::ResponseBody {
+    if BufferKind::from_code(kind) != Some(BufferKind::ResponseBody)
+        || state.stream.phase != Phase::ResponseBody
+    {
         return Ok(BAD_ARGUMENT);
     }
     let value = guest::bytes(memory, data, len)?;
     let body = &mut state.stream.response_body;
     let start = usize::try_from(start).unwrap_or(usize::MAX).min(body.len());
-    let end = start.saturating_add(usize::try_from(size).unwrap_or(usize::MAX)).min(body.len());
+    let end = start
+        .saturating_add(usize::try_from(size).unwrap_or(usize::MAX))
+        .min(body.len());
     body.splice(start..end, value.iter().copied());
     Ok(OK)
 }
@@ -145,7 +214,12 @@ fn map_of(stream: &Stream, kind: MapKind) -> Option<&HeaderMap> {
     }
 }
 
-fn proxy_get_header_map_pairs(mut caller: Ctx<'_>, kind: u32, data_out: u32, size_out: u32) -> Result<u32> {
+fn proxy_get_header_map_pairs(
+    mut caller: Ctx<'_>,
+    kind: u32,
+    data_out: u32,
+    size_out: u32,
+) -> Result<u32> {
     let Some(kind) = MapKind::from_code(kind) else {
         return Ok(BAD_ARGUMENT);
     };
@@ -160,7 +234,14 @@ fn proxy_get_header_map_pairs(mut caller: Ctx<'_>, kind: u32, data_out: u32, siz
     Ok(OK)
 }
 
-fn proxy_get_header_map_value(mut caller: Ctx<'_>, kind: u32, key: u32, key_len: u32, data_out: u32, size_out: u32) -> Result<u32> {
+fn proxy_get_header_map_value(
+    mut caller: Ctx<'_>,
+    kind: u32,
+    key: u32,
+    key_len: u32,
+    data_out: u32,
+    size_out: u32,
+) -> Result<u32> {
     let Some(kind) = MapKind::from_code(kind) else {
         return Ok(BAD_ARGUMENT);
     };
@@ -197,27 +278,48 @@ enum HeaderEdit<'a> {
 impl HeaderEdit<'_> {
     fn names(&self) -> Vec<&str> {
         match self {
-            HeaderEdit::Replace(name, _) | HeaderEdit::Add(name, _) | HeaderEdit::Remove(name) => vec![name],
+            HeaderEdit::Replace(name, _) | HeaderEdit::Add(name, _) | HeaderEdit::Remove(name) => {
+                vec![name]
+            }
             HeaderEdit::SetAll(pairs) => pairs.iter().map(|(name, _)| name.as_str()).collect(),
         }
     }
 }
 
-fn proxy_replace_header_map_value(mut caller: Ctx<'_>, kind: u32, key: u32, key_len: u32, value: u32, value_len: u32) -> Result<u32> {
+fn proxy_replace_header_map_value(
+    mut caller: Ctx<'_>,
+    kind: u32,
+    key: u32,
+    key_len: u32,
+    value: u32,
+    value_len: u32,
+) -> Result<u32> {
     let (memory, state) = guest::split(&mut caller)?;
     let name = guest::text(memory, key, key_len)?;
     let value = guest::text(memory, value, value_len)?;
     edit_headers(state, kind, HeaderEdit::Replace(name, value))
 }
 
-fn proxy_add_header_map_value(mut caller: Ctx<'_>, kind: u32, key: u32, key_len: u32, value: u32, value_len: u32) -> Result<u32> {
+fn proxy_add_header_map_value(
+    mut caller: Ctx<'_>,
+    kind: u32,
+    key: u32,
+    key_len: u32,
+    value: u32,
+    value_len: u32,
+) -> Result<u32> {
     let (memory, state) = guest::split(&mut caller)?;
     let name = guest::text(memory, key, key_len)?;
     let value = guest::text(memory, value, value_len)?;
     edit_headers(state, kind, HeaderEdit::Add(name, value))
 }
 
-fn proxy_remove_header_map_value(mut caller: Ctx<'_>, kind: u32, key: u32, key_len: u32) -> Result<u32> {
+fn proxy_remove_header_map_value(
+    mut caller: Ctx<'_>,
+    kind: u32,
+    key: u32,
+    key_len: u32,
+) -> Result<u32> {
     let (memory, state) = guest::split(&mut caller)?;
     let name = guest::text(memory, key, key_len)?;
     edit_headers(state, kind, HeaderEdit::Remove(name))
@@ -266,23 +368,46 @@ fn check_header_text(edit: &HeaderEdit<'_>) -> Result<()> {
     Ok(())
 }
 
-fn edit_request_headers(stream: &mut Stream, mode: Mode, filter: &Arc<str>, edit: HeaderEdit<'_>) -> Result<u32> {
+fn edit_request_headers(
+    stream: &mut Stream,
+    mode: Mode,
+    filter: &Arc<str>,
+    edit: HeaderEdit<'_>,
+) -> Result<u32> {
     match mode {
         Mode::Kong => {
             if !stream.phase.before_forward() {
-                return Err(fault("can only set request headers before response is produced"));
+                return Err(fault(
+                    "can only set request headers before response is produced",
+                ));
             }
             // ngx_wasm_module: `:authority` and `:scheme` are read-only; the write is logged and
-            // answered Ok, so the Rust SDK does not panic, and nothing changes.
-            if let Some(name) = edit
-                .names()
-                .into_iter()
-                .find(|name| name.eq_ignore_ascii_case(":authority") || name.eq_ignore_ascii_case(":scheme"))
-            {
-                let message = format!("cannot set read-only \"{}\" header", name.to_ascii_lowercase());
+            // answered Ok, so the Rust SDK does not panic, and they do not change.
+            let read_only = |name: &str| {
+                name.eq_ignore_ascii_case(":authority") || name.eq_ignore_ascii_case(":scheme")
+            };
+            for name in edit.names().into_iter().filter(|name| read_only(name)) {
+                let message = format!(
+                    "cannot set read-only \"{}\" header",
+                    name.to_ascii_lowercase()
+                );
                 stream.host_log(filter, LogLevel::Error, message);
-                return Ok(OK);
             }
+            let edit = match edit {
+                HeaderEdit::SetAll(pairs) => {
+                    // The other pairs are set; the read-only pseudo-headers keep their values.
+                    let mut kept: Vec<(String, String)> = stream
+                        .request_headers
+                        .iter()
+                        .filter(|(name, _)| read_only(name))
+                        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                        .collect();
+                    kept.extend(pairs.into_iter().filter(|(name, _)| !read_only(name)));
+                    HeaderEdit::SetAll(kept)
+                }
+                single if single.names().into_iter().any(read_only) => return Ok(OK),
+                single => single,
+            };
             apply(&mut stream.request_headers, edit, |name| name.to_owned());
         }
         Mode::Envoy => {
@@ -318,7 +443,11 @@ fn edit_response_headers(stream: &mut Stream, mode: Mode, edit: HeaderEdit<'_>) 
     };
     apply(&mut stream.response_headers, edit, rename);
     // `:status` is writable in response steps in both engines.
-    match stream.response_headers.get(":status").map(str::parse::<u16>) {
+    match stream
+        .response_headers
+        .get(":status")
+        .map(str::parse::<u16>)
+    {
         Some(Ok(status)) if (100..=999).contains(&status) => stream.status = Some(status),
         _ => return Err(fault("invalid :status response header")),
     }
@@ -330,16 +459,32 @@ fn apply(map: &mut HeaderMap, edit: HeaderEdit<'_>, rename: impl Fn(&str) -> Str
         HeaderEdit::Replace(name, value) => map.replace(&rename(name), value),
         HeaderEdit::Add(name, value) => map.add(rename(name), value),
         HeaderEdit::Remove(name) => map.remove(&rename(name)),
-        HeaderEdit::SetAll(pairs) => map.set_all(pairs.into_iter().map(|(name, value)| (rename(&name), value)).collect()),
+        HeaderEdit::SetAll(pairs) => map.set_all(
+            pairs
+                .into_iter()
+                .map(|(name, value)| (rename(&name), value))
+                .collect(),
+        ),
     }
 }
 
-fn proxy_get_property(mut caller: Ctx<'_>, path: u32, path_len: u32, data_out: u32, size_out: u32) -> Result<u32> {
+fn proxy_get_property(
+    mut caller: Ctx<'_>,
+    path: u32,
+    path_len: u32,
+    data_out: u32,
+    size_out: u32,
+) -> Result<u32> {
     let (memory, state) = guest::split(&mut caller)?;
-    let path = PropertyPath::parse(guest::bytes(memory, path, path_len)?);
-    let filter = state.filter()?;
+    state
+        .property_path
+        .load(guest::bytes(memory, path, path_len)?);
     let mut scratch = std::mem::take(&mut state.scratch);
-    let found = properties::get(&state.stream, &filter, &path, &mut scratch);
+    let filter = state
+        .slots
+        .get(state.current)
+        .map_or("", |slot| slot.name.as_ref());
+    let found = properties::get(&state.stream, filter, &state.property_path, &mut scratch);
     state.scratch = scratch;
     if !found {
         return Ok(NOT_FOUND);
@@ -348,13 +493,25 @@ fn proxy_get_property(mut caller: Ctx<'_>, path: u32, path_len: u32, data_out: u
     Ok(OK)
 }
 
-fn proxy_set_property(mut caller: Ctx<'_>, path: u32, path_len: u32, value: u32, value_len: u32) -> Result<u32> {
+fn proxy_set_property(
+    mut caller: Ctx<'_>,
+    path: u32,
+    path_len: u32,
+    value: u32,
+    value_len: u32,
+) -> Result<u32> {
     let (memory, state) = guest::split(&mut caller)?;
-    let path = PropertyPath::parse(guest::bytes(memory, path, path_len)?);
+    state
+        .property_path
+        .load(guest::bytes(memory, path, path_len)?);
     // The SDK passes a null pointer and length 0 for `None`.
-    let value = if value_len == 0 { &[][..] } else { guest::bytes(memory, value, value_len)? };
+    let value = if value_len == 0 {
+        &[][..]
+    } else {
+        guest::bytes(memory, value, value_len)?
+    };
     let filter = state.filter()?;
-    match properties::set(&mut state.stream, &filter, &path, value) {
+    match properties::set(&mut state.stream, &filter, &state.property_path, value) {
         Ok(()) => Ok(OK),
         Err(SetError::NotFound) => Ok(NOT_FOUND),
         Err(SetError::BadArgument) => Ok(BAD_ARGUMENT),
@@ -377,7 +534,9 @@ fn proxy_send_local_response(
     let (memory, state) = guest::split(&mut caller)?;
     match state.stream.phase {
         Phase::RequestHeaders | Phase::ResponseHeaders | Phase::Create => {}
-        Phase::ResponseBody | Phase::Log | Phase::Done => return Err(fault("response already sent")),
+        Phase::ResponseBody | Phase::Log | Phase::Done => {
+            return Err(fault("response already sent"));
+        }
         Phase::Configure => return Err(fault("local response outside of a request")),
     }
     if state.stream.local_response.is_some() {
@@ -389,7 +548,11 @@ fn proxy_send_local_response(
         .ok_or_else(|| fault(format!("invalid local response status {status}")))?;
     let pairs = deserialize_pairs(guest::bytes(memory, headers, headers_len)?).map_err(fault)?;
     check_header_text(&HeaderEdit::SetAll(pairs.clone()))?;
-    let body = if body_len == 0 { Vec::new() } else { guest::bytes(memory, body, body_len)?.to_vec() };
+    let body = if body_len == 0 {
+        Vec::new()
+    } else {
+        guest::bytes(memory, body, body_len)?.to_vec()
+    };
     let filter = state.filter()?;
     state.stream.local_response = Some(PendingResponse {
         filter,
@@ -400,7 +563,13 @@ fn proxy_send_local_response(
     Ok(OK)
 }
 
-fn proxy_define_metric(mut caller: Ctx<'_>, kind: u32, name: u32, name_len: u32, id_out: u32) -> Result<u32> {
+fn proxy_define_metric(
+    mut caller: Ctx<'_>,
+    kind: u32,
+    name: u32,
+    name_len: u32,
+    id_out: u32,
+) -> Result<u32> {
     let (memory, state) = guest::split(&mut caller)?;
     let Some(kind) = MetricKind::from_code(kind) else {
         return Ok(BAD_ARGUMENT);
@@ -412,7 +581,11 @@ fn proxy_define_metric(mut caller: Ctx<'_>, kind: u32, name: u32, name_len: u32,
     };
     if state.mode == Mode::Kong && stored.len() > KONG_MAX_NAME {
         let filter = state.filter()?;
-        state.stream.host_log(&filter, LogLevel::Error, format!("metric name too long: {stored}"));
+        state.stream.host_log(
+            &filter,
+            LogLevel::Error,
+            format!("metric name too long: {stored}"),
+        );
         return Ok(BAD_ARGUMENT);
     }
     match state.metrics.define(kind, stored) {
@@ -433,7 +606,9 @@ fn metric_status(result: std::result::Result<(), MetricError>) -> u32 {
 }
 
 fn proxy_increment_metric(mut caller: Ctx<'_>, id: u32, offset: i64) -> Result<u32> {
-    Ok(metric_status(caller.data_mut().metrics.increment(id, offset)))
+    Ok(metric_status(
+        caller.data_mut().metrics.increment(id, offset),
+    ))
 }
 
 fn proxy_record_metric(mut caller: Ctx<'_>, id: u32, value: u64) -> Result<u32> {

@@ -36,8 +36,8 @@ mod request;
 mod routing;
 mod stream;
 mod summary;
-pub mod uri;
 pub mod traffic;
+pub mod uri;
 mod wasi;
 
 pub use chain::FilterSpec;

@@ -28,7 +28,9 @@ pub(crate) struct FilterModule {
 
 impl std::fmt::Debug for FilterModule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FilterModule").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("FilterModule")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -113,10 +115,12 @@ impl FilterLibrary {
             });
         }
         let linker = self.linker_for(&module).map_err(invalid)?;
-        let pre = linker.instantiate_pre(&module).map_err(|error| LoadError::Start {
-            filter: name.to_owned(),
-            reason: error.to_string(),
-        })?;
+        let pre = linker
+            .instantiate_pre(&module)
+            .map_err(|error| LoadError::Start {
+                filter: name.to_owned(),
+                reason: error.to_string(),
+            })?;
         self.modules.insert(
             name.to_owned(),
             FilterModule {
@@ -142,16 +146,20 @@ impl FilterLibrary {
                 continue;
             }
             let name = format!("{}.{}", import.module(), import.name());
-            let answers_errno = import.module() == wasi::MODULE && matches!(ty.results().collect::<Vec<_>>().as_slice(), [ValType::I32]);
-            linker.func_new(import.module(), import.name(), ty, move |_, _, results| {
-                match results.first_mut() {
+            let answers_errno = import.module() == wasi::MODULE
+                && matches!(ty.results().collect::<Vec<_>>().as_slice(), [ValType::I32]);
+            linker.func_new(
+                import.module(),
+                import.name(),
+                ty,
+                move |_, _, results| match results.first_mut() {
                     Some(slot) if answers_errno => {
                         *slot = wasmtime::Val::I32(errno::NOSYS as i32);
                         Ok(())
                     }
                     _ => Err(wasmtime::Error::msg(format!("unsupported hostcall {name}"))),
-                }
-            })?;
+                },
+            )?;
         }
         Ok(linker)
     }

@@ -78,6 +78,13 @@ impl fmt::Display for LogRecord {
             LogSource::Stdio => " (stdio)",
             LogSource::Host => " (host)",
         };
-        write!(f, "[{}] {}{}: {}", self.level.as_str(), self.filter, origin, self.message)
+        write!(
+            f,
+            "[{}] {}{}: {}",
+            self.level.as_str(),
+            self.filter,
+            origin,
+            self.message
+        )
     }
 }

@@ -18,7 +18,8 @@ impl MapDocument {
     /// Reads `path`: YAML when it ends in `.yaml`/`.yml` or is not a JSON object, else JSON.
     pub fn load(path: &Path) -> Result<Self, String> {
         let bytes = std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?;
-        Self::from_bytes(&bytes, is_yaml_name(path)).map_err(|error| format!("{}: {error}", path.display()))
+        Self::from_bytes(&bytes, is_yaml_name(path))
+            .map_err(|error| format!("{}: {error}", path.display()))
     }
 
     /// Parses a map from bytes (`yaml` forces YAML).
@@ -37,5 +38,8 @@ impl MapDocument {
 }
 
 fn is_yaml_name(path: &Path) -> bool {
-    matches!(path.extension().and_then(|extension| extension.to_str()), Some("yaml" | "yml"))
+    matches!(
+        path.extension().and_then(|extension| extension.to_str()),
+        Some("yaml" | "yml")
+    )
 }

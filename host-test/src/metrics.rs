@@ -77,7 +77,10 @@ impl Metrics {
     }
 
     pub(crate) fn increment(&mut self, id: u32, offset: i64) -> Result<(), MetricError> {
-        let metric = self.entries.get_mut(id as usize).ok_or(MetricError::Unknown)?;
+        let metric = self
+            .entries
+            .get_mut(id as usize)
+            .ok_or(MetricError::Unknown)?;
         match metric.kind {
             MetricKind::Counter if offset < 0 => Err(MetricError::Invalid),
             MetricKind::Counter | MetricKind::Gauge => {
@@ -89,7 +92,10 @@ impl Metrics {
     }
 
     pub(crate) fn record(&mut self, id: u32, value: u64) -> Result<(), MetricError> {
-        let metric = self.entries.get_mut(id as usize).ok_or(MetricError::Unknown)?;
+        let metric = self
+            .entries
+            .get_mut(id as usize)
+            .ok_or(MetricError::Unknown)?;
         match metric.kind {
             MetricKind::Counter => Err(MetricError::Invalid),
             MetricKind::Gauge => {
@@ -127,9 +133,17 @@ mod tests {
     #[test]
     fn counters_only_go_up_and_redefinition_returns_the_same_id() {
         let mut metrics = Metrics::default();
-        let id = metrics.define(MetricKind::Counter, "pw:f:c".to_owned()).unwrap();
-        assert_eq!(metrics.define(MetricKind::Counter, "pw:f:c".to_owned()), Ok(id));
-        assert_eq!(metrics.define(MetricKind::Gauge, "pw:f:c".to_owned()), Err(MetricError::Invalid));
+        let id = metrics
+            .define(MetricKind::Counter, "pw:f:c".to_owned())
+            .unwrap();
+        assert_eq!(
+            metrics.define(MetricKind::Counter, "pw:f:c".to_owned()),
+            Ok(id)
+        );
+        assert_eq!(
+            metrics.define(MetricKind::Gauge, "pw:f:c".to_owned()),
+            Err(MetricError::Invalid)
+        );
         metrics.increment(id, 2).unwrap();
         assert_eq!(metrics.increment(id, -1), Err(MetricError::Invalid));
         assert_eq!(metrics.get("pw:f:c"), Some(2));

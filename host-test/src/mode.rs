@@ -40,7 +40,9 @@ impl FromStr for Mode {
         match value {
             "kong" => Ok(Mode::Kong),
             "envoy" => Ok(Mode::Envoy),
-            other => Err(format!("unknown host mode {other:?} (expected kong or envoy)")),
+            other => Err(format!(
+                "unknown host mode {other:?} (expected kong or envoy)"
+            )),
         }
     }
 }

@@ -25,7 +25,13 @@ pub enum Action {
 
 impl Action {
     /// Every action, in output order.
-    pub const ALL: [Action; 5] = [Action::Proxy, Action::Redirect, Action::Reject, Action::Pass, Action::Error];
+    pub const ALL: [Action; 5] = [
+        Action::Proxy,
+        Action::Redirect,
+        Action::Reject,
+        Action::Pass,
+        Action::Error,
+    ];
 
     /// `proxy`, `redirect`, `reject`, `pass` or `error`.
     pub fn as_str(self) -> &'static str {
@@ -118,11 +124,17 @@ pub struct Outcome {
 
 impl Outcome {
     /// Lines `filter` logged through `proxy_log` at `level`.
-    pub fn filter_logs<'a>(&'a self, filter: &'a str, level: LogLevel) -> impl Iterator<Item = &'a str> + 'a {
+    pub fn filter_logs<'a>(
+        &'a self,
+        filter: &'a str,
+        level: LogLevel,
+    ) -> impl Iterator<Item = &'a str> + 'a {
         self.logs
             .iter()
             .filter(move |record| {
-                record.source == LogSource::Filter && record.level == level && record.filter.as_ref() == filter
+                record.source == LogSource::Filter
+                    && record.level == level
+                    && record.filter.as_ref() == filter
             })
             .map(|record| record.message.as_str())
     }

@@ -11,14 +11,17 @@ use std::sync::Arc;
 
 use crate::log_record::LogLevel;
 use crate::mode::Mode;
-use crate::stream::{ENVOY_LISTENER, KONG_SERVER_NAME, MACHINE_HOSTNAME, Phase, Stream, host_without_port};
+use crate::stream::{
+    ENVOY_LISTENER, KONG_SERVER_NAME, MACHINE_HOSTNAME, Phase, Stream, host_without_port,
+};
 
 /// Kong version `kong.version` reports.
 const KONG_VERSION: &str = "3.9.1";
 
 /// A property path as the guest sent it: segments separated by NUL (the SDK serialises
-/// `vec!["request", "path"]` as `request\0path`).
-#[derive(Debug)]
+/// `vec!["request", "path"]` as `request\0path`). Kept in the store and refilled per call, so a
+/// lookup allocates nothing.
+#[derive(Debug, Default)]
 pub(crate) struct PropertyPath {
     /// Segments joined with `.`, the way ngx_wasm_module reads any path.
     pub dotted: String,
@@ -28,13 +31,29 @@ pub(crate) struct PropertyPath {
 }
 
 impl PropertyPath {
-    pub(crate) fn parse(bytes: &[u8]) -> Self {
-        let text = String::from_utf8_lossy(bytes);
-        let text = text.trim_end_matches('\0');
-        Self {
-            dotted_segment: text.split('\0').any(|segment| segment.contains('.')),
-            dotted: text.replace('\0', "."),
+    /// Refills the path from the guest's bytes.
+    pub(crate) fn load(&mut self, bytes: &[u8]) {
+        let bytes = bytes.strip_suffix(b"\0").unwrap_or(bytes);
+        self.dotted.clear();
+        self.dotted_segment = false;
+        for &byte in bytes {
+            match byte {
+                0 => self.dotted.push('.'),
+                b'.' => {
+                    self.dotted_segment = true;
+                    self.dotted.push('.');
+                }
+                byte if byte.is_ascii() => self.dotted.push(char::from(byte)),
+                _ => self.dotted.push(char::REPLACEMENT_CHARACTER),
+            }
         }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn parse(bytes: &[u8]) -> Self {
+        let mut path = Self::default();
+        path.load(bytes);
+        path
     }
 }
 
@@ -54,12 +73,19 @@ pub(crate) fn get(stream: &Stream, filter: &str, path: &PropertyPath, out: &mut 
     match stream.mode {
         Mode::Kong => kong_get(stream, filter, &path.dotted, out),
         Mode::Envoy if path.dotted_segment => envoy_state(stream, &path.dotted, out),
-        Mode::Envoy => envoy_get(stream, filter, &path.dotted, out) || envoy_state(stream, &path.dotted, out),
+        Mode::Envoy => {
+            envoy_get(stream, filter, &path.dotted, out) || envoy_state(stream, &path.dotted, out)
+        }
     }
 }
 
 /// Applies a write, or says how the engine refuses it.
-pub(crate) fn set(stream: &mut Stream, filter: &Arc<str>, path: &PropertyPath, value: &[u8]) -> Result<(), SetError> {
+pub(crate) fn set(
+    stream: &mut Stream,
+    filter: &Arc<str>,
+    path: &PropertyPath,
+    value: &[u8],
+) -> Result<(), SetError> {
     match stream.mode {
         Mode::Kong => kong_set(stream, filter, &path.dotted, value),
         // Envoy keeps any written property as filter state, readable by later filters.
@@ -136,8 +162,12 @@ fn kong_get(stream: &Stream, filter: &str, name: &str, out: &mut Vec<u8>) -> boo
         "request.size" => put_opt(out, header_value(stream, "content-length")),
         "request.time" => put_seconds(out, stream.started_nanos),
         "request.duration" => put_seconds(out, duration_nanos(stream)),
-        "response.code" => stream.status.is_some_and(|status| put_integer(Mode::Kong, out, u64::from(status))),
-        "response.size" => stream.status.is_some() && put_integer(Mode::Kong, out, body_len(stream)),
+        "response.code" => stream
+            .status
+            .is_some_and(|status| put_integer(Mode::Kong, out, u64::from(status))),
+        "response.size" => {
+            stream.status.is_some() && put_integer(Mode::Kong, out, body_len(stream))
+        }
         "source.address" => put(out, &stream.client_address),
         "source.port" => put_integer(Mode::Kong, out, u64::from(stream.client_port)),
         _ => false,
@@ -191,7 +221,10 @@ fn ngx_var(stream: &Stream, var: &str, out: &mut Vec<u8>) -> bool {
         "hostname" => put(out, MACHINE_HOSTNAME),
         "request_time" => put_seconds(out, duration_nanos(stream)),
         "status" => put_integer(Mode::Kong, out, u64::from(stream.status.unwrap_or(0))),
-        "kong_request_id" => put(out, &stream.request_id),
+        "kong_request_id" => {
+            let _ = write!(out, "{:032x}", stream.context_id);
+            true
+        }
         "content_type" => put_opt(out, header_value(stream, "content-type")),
         "content_length" => put_opt(out, header_value(stream, "content-length")),
         _ => false,
@@ -217,17 +250,28 @@ fn kong_property(stream: &Stream, key: &str, out: &mut Vec<u8>) -> bool {
         "client.protocol" => put(out, &stream.scheme),
         "request.forwarded_scheme" => put(out, &stream.scheme),
         "request.forwarded_host" => put(out, &stream.kong.x_forwarded_host),
-        "request.forwarded_port" | "request.port" => put_integer(Mode::Kong, out, u64::from(stream.server_port())),
+        "request.forwarded_port" | "request.port" => {
+            put_integer(Mode::Kong, out, u64::from(stream.server_port()))
+        }
         _ => false,
     }
 }
 
-fn kong_set(stream: &mut Stream, filter: &Arc<str>, name: &str, value: &[u8]) -> Result<(), SetError> {
+fn kong_set(
+    stream: &mut Stream,
+    filter: &Arc<str>,
+    name: &str,
+    value: &[u8],
+) -> Result<(), SetError> {
     let text = String::from_utf8_lossy(value).into_owned();
     if let Some(var) = name.strip_prefix("ngx.") {
         if !stream.phase.before_forward() && var.starts_with("upstream_") {
             // Kong has already built the upstream request: the write lands but changes nothing.
-            stream.host_log(filter, LogLevel::Warn, format!("ngx.{var} written after the request was forwarded"));
+            stream.host_log(
+                filter,
+                LogLevel::Warn,
+                format!("ngx.{var} written after the request was forwarded"),
+            );
         }
         return match stream.kong.get_mut(var) {
             Some(slot) => {
@@ -236,7 +280,11 @@ fn kong_set(stream: &mut Stream, filter: &Arc<str>, name: &str, value: &[u8]) ->
             }
             None => {
                 // ngx_wasm_module: set_property fails for variables not declared with `set`.
-                stream.host_log(filter, LogLevel::Error, format!("variable \"{var}\" is not changeable"));
+                stream.host_log(
+                    filter,
+                    LogLevel::Error,
+                    format!("variable \"{var}\" is not changeable"),
+                );
                 Err(SetError::BadArgument)
             }
         };
@@ -252,10 +300,16 @@ fn kong_set(stream: &mut Stream, filter: &Arc<str>, name: &str, value: &[u8]) ->
                 Ok(())
             }
             "service.target" | "service.upstream" | "response.status" => {
-                stream.host_log(filter, LogLevel::Warn, format!("kong.{key} accepted but not emulated by host-test"));
+                stream.host_log(
+                    filter,
+                    LogLevel::Warn,
+                    format!("kong.{key} accepted but not emulated by host-test"),
+                );
                 Ok(())
             }
-            _ => Err(SetError::Trap(format!("could not set \"kong.{key}\": unknown error"))),
+            _ => Err(SetError::Trap(format!(
+                "could not set \"kong.{key}\": unknown error"
+            ))),
         };
     }
     if name == "request.query" {
@@ -304,7 +358,9 @@ fn envoy_get(stream: &Stream, filter: &str, name: &str, out: &mut Vec<u8>) -> bo
             .is_some_and(|length| put_integer(mode, out, length)),
         "request.time" => put_integer(mode, out, stream.started_nanos),
         "request.duration" => put_integer(mode, out, duration_nanos(stream)),
-        "response.code" => stream.status.is_some_and(|status| put_integer(mode, out, u64::from(status))),
+        "response.code" => stream
+            .status
+            .is_some_and(|status| put_integer(mode, out, u64::from(status))),
         "response.size" => stream.status.is_some() && put_integer(mode, out, body_len(stream)),
         "response.flags" => stream.status.is_some() && put_integer(mode, out, 0),
         "source.address" => {
@@ -344,8 +400,11 @@ mod tests {
 
     fn stream(mode: Mode) -> Stream {
         let mut stream = Stream::new(mode);
-        let request = Request::new("GET", "Api01.Example:8080", "/a/%2e%2e/b?x=1").header("X-Thing", "v");
-        stream.begin(&request, &Routing::default(), 1_000_000_000, "id".to_owned()).unwrap();
+        let request =
+            Request::new("GET", "Api01.Example:8080", "/a/%2e%2e/b?x=1").header("X-Thing", "v");
+        stream
+            .begin(&request, &Routing::default(), 1_000_000_000, 7)
+            .unwrap();
         stream.phase = Phase::RequestHeaders;
         stream.duration = Duration::from_millis(2);
         stream
@@ -365,8 +424,14 @@ mod tests {
         assert_eq!(read(&stream, b"request\0duration").unwrap(), b"0.002");
         assert_eq!(read(&stream, b"source\0address").unwrap(), b"127.0.0.1");
         assert_eq!(read(&stream, b"source\0port").unwrap(), b"44248");
-        assert_eq!(read(&stream, b"ngx\0request_uri").unwrap(), b"/a/%2e%2e/b?x=1");
-        assert_eq!(read(&stream, b"ngx\0upstream_host").unwrap(), b"Api01.Example:8080");
+        assert_eq!(
+            read(&stream, b"ngx\0request_uri").unwrap(),
+            b"/a/%2e%2e/b?x=1"
+        );
+        assert_eq!(
+            read(&stream, b"ngx\0upstream_host").unwrap(),
+            b"Api01.Example:8080"
+        );
         assert_eq!(read(&stream, b"ngx\0host").unwrap(), b"api01.example");
         assert_eq!(read(&stream, b"ngx\0http_x_thing").unwrap(), b"v");
         assert_eq!(read(&stream, b"ngx\0no_such_var"), None);
@@ -375,16 +440,57 @@ mod tests {
     }
 
     #[test]
+    fn kong_answers_route_and_service_names_from_the_routing() {
+        let mut stream = Stream::new(Mode::Kong);
+        let routing = Routing {
+            route_name: Some("api01-short".to_owned()),
+            service_name: Some("api01".to_owned()),
+            upstream_host: Some("api01.internal".to_owned()),
+            ..Routing::default()
+        };
+        stream
+            .begin(&Request::new("GET", "h", "/x"), &routing, 0, 255)
+            .unwrap();
+        stream.phase = Phase::RequestHeaders;
+        assert_eq!(read(&stream, b"kong\0route_name").unwrap(), b"api01-short");
+        assert_eq!(read(&stream, b"kong\0service_name").unwrap(), b"api01");
+        assert_eq!(read(&stream, b"kong\0route_id"), None);
+        assert_eq!(
+            read(&stream, b"ngx\0upstream_host").unwrap(),
+            b"api01.internal"
+        );
+        assert_eq!(
+            read(&stream, b"ngx\0kong_request_id").unwrap(),
+            b"000000000000000000000000000000ff"
+        );
+        stream.phase = Phase::Configure;
+        assert_eq!(read(&stream, b"kong\0route_name"), None);
+        assert_eq!(read(&stream, b"plugin_name").unwrap(), b"f");
+    }
+
+    #[test]
     fn envoy_answers_integers_and_no_ngx() {
         let stream = stream(Mode::Envoy);
         assert_eq!(read(&stream, b"request\0path").unwrap(), b"/a/%2e%2e/b?x=1");
         // One segment holding a dot is not an attribute name in Envoy.
         assert_eq!(read(&stream, b"request.path"), None);
-        assert_eq!(read(&stream, b"request\0duration").unwrap(), 2_000_000u64.to_le_bytes());
-        assert_eq!(read(&stream, b"source\0address").unwrap(), b"127.0.0.1:44248");
-        assert_eq!(read(&stream, b"source\0port").unwrap(), 44248u64.to_le_bytes());
+        assert_eq!(
+            read(&stream, b"request\0duration").unwrap(),
+            2_000_000u64.to_le_bytes()
+        );
+        assert_eq!(
+            read(&stream, b"source\0address").unwrap(),
+            b"127.0.0.1:44248"
+        );
+        assert_eq!(
+            read(&stream, b"source\0port").unwrap(),
+            44248u64.to_le_bytes()
+        );
         assert_eq!(read(&stream, b"ngx\0request_uri"), None);
-        assert_eq!(read(&stream, b"request\0headers\0host").unwrap(), b"Api01.Example:8080");
+        assert_eq!(
+            read(&stream, b"request\0headers\0host").unwrap(),
+            b"Api01.Example:8080"
+        );
     }
 
     #[test]
@@ -395,12 +501,20 @@ mod tests {
         assert_eq!(set(&mut stream, &filter, &path, b"/x"), Ok(()));
         assert_eq!(stream.kong.upstream_uri, "/x");
         let path = PropertyPath::parse(b"ngx\0request_uri");
-        assert_eq!(set(&mut stream, &filter, &path, b"/x"), Err(SetError::BadArgument));
-        assert_eq!(stream.logs.last().unwrap().message, "variable \"request_uri\" is not changeable");
+        assert_eq!(
+            set(&mut stream, &filter, &path, b"/x"),
+            Err(SetError::BadArgument)
+        );
+        assert_eq!(
+            stream.logs.last().unwrap().message,
+            "variable \"request_uri\" is not changeable"
+        );
         let path = PropertyPath::parse(b"kong\0nope");
         assert_eq!(
             set(&mut stream, &filter, &path, b"1"),
-            Err(SetError::Trap("could not set \"kong.nope\": unknown error".to_owned()))
+            Err(SetError::Trap(
+                "could not set \"kong.nope\": unknown error".to_owned()
+            ))
         );
     }
 }

@@ -2,7 +2,7 @@
 
 use kdp_migrate_core::Classification;
 
-use crate::chain::{FilterSpec, engine_response};
+use crate::chain::{FilterSpec, engine_response, failed};
 use crate::decision::Decision;
 use crate::error::LoadError;
 use crate::host::{ChainId, Host};
@@ -25,9 +25,16 @@ pub const OTHER_CHAIN: [&str; 1] = ["migration_telemetry"];
 #[derive(Debug)]
 enum Layout {
     /// Chains by entry, every filter configured with the map.
-    Standard { short: ChainId, legacy: ChainId, other: ChainId },
+    Standard {
+        short: ChainId,
+        legacy: ChainId,
+        other: ChainId,
+    },
     /// Chains by Kong route, each filter configured as the configuration says.
-    Kong { routes: KongRoutes, chains: Vec<ChainId> },
+    Kong {
+        routes: KongRoutes,
+        chains: Vec<ChainId>,
+    },
 }
 
 /// Runs recorded requests and says what each becomes.
@@ -44,7 +51,8 @@ impl Replayer {
         match kong {
             Some(routes) => routes.filter_names(),
             None => {
-                let mut names: Vec<&str> = SHORT_CHAIN.iter().chain(&LEGACY_CHAIN).copied().collect();
+                let mut names: Vec<&str> =
+                    SHORT_CHAIN.iter().chain(&LEGACY_CHAIN).copied().collect();
                 names.sort_unstable();
                 names.dedup();
                 names
@@ -54,12 +62,20 @@ impl Replayer {
 
     /// Builds the chains. Without a Kong configuration every filter gets the map as its
     /// configuration; with one, the configuration each filter entry carries.
-    pub fn new(library: &FilterLibrary, mode: Mode, map: MapDocument, kong: Option<KongRoutes>) -> Result<Self, LoadError> {
+    pub fn new(
+        library: &FilterLibrary,
+        mode: Mode,
+        map: MapDocument,
+        kong: Option<KongRoutes>,
+    ) -> Result<Self, LoadError> {
         let mut host = Host::new(library, mode);
         let layout = match kong {
             None => {
                 let mut chain = |names: &[&str]| {
-                    let specs: Vec<FilterSpec> = names.iter().map(|name| FilterSpec::new(name, map.json.clone())).collect();
+                    let specs: Vec<FilterSpec> = names
+                        .iter()
+                        .map(|name| FilterSpec::new(name, map.json.clone()))
+                        .collect();
                     host.add_chain(&specs)
                 };
                 Layout::Standard {
@@ -100,8 +116,14 @@ impl Replayer {
             action: outcome.action,
             status: local.map(|local| local.status),
             location: local.and_then(|local| local.location()).map(str::to_owned),
-            upstream_host: outcome.upstream.as_ref().map(|upstream| upstream.host.clone()),
-            upstream_path: outcome.upstream.as_ref().map(|upstream| upstream.path.clone()),
+            upstream_host: outcome
+                .upstream
+                .as_ref()
+                .map(|upstream| upstream.host.clone()),
+            upstream_path: outcome
+                .upstream
+                .as_ref()
+                .map(|upstream| upstream.path.clone()),
             error: outcome.error,
         }
     }
@@ -109,22 +131,36 @@ impl Replayer {
     fn outcome(&mut self, recorded: &Recorded) -> Outcome {
         let request = &recorded.request;
         match &self.layout {
-            Layout::Standard { short, legacy, other } => {
+            Layout::Standard {
+                short,
+                legacy,
+                other,
+            } => {
                 let chain = match self.map.map.classify(&request.host, &request.path).entry {
                     kdp_migrate_core::Entry::Short => *short,
                     kdp_migrate_core::Entry::Legacy => *legacy,
                     kdp_migrate_core::Entry::Long | kdp_migrate_core::Entry::Unknown => *other,
                 };
-                self.host.run_with(chain, request, &Routing::default(), &recorded.response)
+                self.host
+                    .run_with(chain, request, &Routing::default(), &recorded.response)
             }
-            Layout::Kong { routes, chains } => match routes.route(&request.method, &request.host, &request.path) {
-                Some(hit) => match chains.get(hit.index) {
-                    Some(&chain) => self.host.run_with(chain, request, &hit.routing, &recorded.response),
-                    None => engine_response("kong", 500, "route without a chain".to_owned()),
-                },
-                // Kong answers 404 itself; no filter runs.
-                None => engine_response("kong", 404, "no Route matched with those values".to_owned()),
-            },
+            Layout::Kong { routes, chains } => {
+                match routes.route(&request.method, &request.host, &request.path) {
+                    Some(hit) => match chains.get(hit.index) {
+                        Some(&chain) => {
+                            self.host
+                                .run_with(chain, request, &hit.routing, &recorded.response)
+                        }
+                        None => failed("no chain for the route".to_owned(), Vec::new(), Vec::new()),
+                    },
+                    // Kong answers 404 itself; no filter runs.
+                    None => engine_response(
+                        "kong",
+                        404,
+                        "no Route matched with those values".to_owned(),
+                    ),
+                }
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The state of one request while a chain runs: what every hostcall reads and writes.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -129,7 +130,8 @@ pub(crate) struct Stream {
     pub client_port: u16,
     pub duration: Duration,
     pub started_nanos: u64,
-    pub request_id: String,
+    /// The HTTP context id, also Kong's request id (`ngx.kong_request_id`).
+    pub context_id: u32,
     pub routing: Routing,
     /// Host and path+query the upstream would get if no filter changed anything: Kong's
     /// initial `ngx.upstream_host` / `ngx.upstream_uri`, Envoy's `:authority` / `:path`.
@@ -158,7 +160,7 @@ impl Stream {
             client_port: 0,
             duration: Duration::ZERO,
             started_nanos: 0,
-            request_id: String::new(),
+            context_id: 0,
             routing: Routing::default(),
             original_upstream: (String::new(), String::new()),
             request_headers: HeaderMap::new(),
@@ -179,7 +181,7 @@ impl Stream {
         request: &Request,
         routing: &Routing,
         started_nanos: u64,
-        request_id: String,
+        context_id: u32,
     ) -> Result<(), uri::InvalidUri> {
         self.phase = Phase::Create;
         request.method.clone_into(&mut self.method);
@@ -189,7 +191,7 @@ impl Stream {
         self.client_port = request.client_port;
         self.duration = request.duration;
         self.started_nanos = started_nanos;
-        self.request_id = request_id;
+        self.context_id = context_id;
         self.routing.clone_from(routing);
         self.status = None;
         self.response_headers.clear();
@@ -216,26 +218,46 @@ impl Stream {
         headers.add(":authority", format!("{KONG_SERVER_NAME}:{port}"));
         headers.add("Host", request.host.as_str());
         for (name, value) in request.other_headers() {
-            headers.add(name, value);
+            headers.add(name.to_owned(), value);
         }
         let host = host_without_port(&request.host).to_ascii_lowercase();
         let (raw_path, _) = uri::split_target(&request.path);
-        self.kong = KongVars {
-            upstream_uri: routing.upstream_uri.clone().unwrap_or_else(|| request.path.clone()),
-            upstream_host: routing.upstream_host.clone().unwrap_or_else(|| request.host.clone()),
-            upstream_scheme: "http".to_owned(),
-            // proxy_add_x_forwarded_for: the client's list, then the peer.
-            x_forwarded_for: match request.other_headers().find(|(name, _)| name.eq_ignore_ascii_case("x-forwarded-for")) {
-                Some((_, list)) => format!("{list}, {}", request.client_address),
-                None => request.client_address.clone(),
-            },
-            x_forwarded_proto: request.scheme.clone(),
-            x_forwarded_host: host,
-            x_forwarded_port: port.to_string(),
-            x_forwarded_path: raw_path.to_owned(),
-            x_forwarded_prefix: routing.forwarded_prefix.clone().unwrap_or_default(),
-        };
-        self.original_upstream = (self.kong.upstream_host.clone(), self.kong.upstream_uri.clone());
+        // Refill in place: the strings keep their capacity from one request to the next.
+        let vars = &mut self.kong;
+        let upstream_uri = routing.upstream_uri.as_deref().unwrap_or(&request.path);
+        upstream_uri.clone_into(&mut vars.upstream_uri);
+        routing
+            .upstream_host
+            .as_deref()
+            .unwrap_or(&request.host)
+            .clone_into(&mut vars.upstream_host);
+        "http".clone_into(&mut vars.upstream_scheme);
+        // proxy_add_x_forwarded_for: the client's list, then the peer.
+        vars.x_forwarded_for.clear();
+        if let Some((_, list)) = request
+            .other_headers()
+            .find(|(name, _)| name.eq_ignore_ascii_case("x-forwarded-for"))
+        {
+            vars.x_forwarded_for.push_str(list);
+            vars.x_forwarded_for.push_str(", ");
+        }
+        vars.x_forwarded_for.push_str(&request.client_address);
+        request.scheme.clone_into(&mut vars.x_forwarded_proto);
+        vars.x_forwarded_host = host;
+        vars.x_forwarded_port.clear();
+        let _ = write!(vars.x_forwarded_port, "{port}");
+        raw_path.clone_into(&mut vars.x_forwarded_path);
+        routing
+            .forwarded_prefix
+            .as_deref()
+            .unwrap_or_default()
+            .clone_into(&mut vars.x_forwarded_prefix);
+        self.kong
+            .upstream_host
+            .clone_into(&mut self.original_upstream.0);
+        self.kong
+            .upstream_uri
+            .clone_into(&mut self.original_upstream.1);
         Ok(())
     }
 
@@ -249,7 +271,8 @@ impl Stream {
         for (name, value) in request.other_headers() {
             headers.add(name.to_ascii_lowercase(), value);
         }
-        self.original_upstream = (request.host.clone(), request.path.clone());
+        request.host.clone_into(&mut self.original_upstream.0);
+        request.path.clone_into(&mut self.original_upstream.1);
     }
 
     /// The Kong listener port for this request's scheme.
@@ -313,7 +336,11 @@ pub(crate) fn host_without_port(host: &str) -> &str {
         return rest.split_once(']').map_or(host, |(inside, _)| inside);
     }
     match host.rsplit_once(':') {
-        Some((name, port)) if !name.contains(':') && port.bytes().all(|byte| byte.is_ascii_digit()) => name,
+        Some((name, port))
+            if !name.contains(':') && port.bytes().all(|byte| byte.is_ascii_digit()) =>
+        {
+            name
+        }
         _ => host,
     }
 }

@@ -23,9 +23,14 @@ impl Summary {
     /// Counts one decision.
     pub fn add(&mut self, decision: &Decision) {
         self.requests += 1;
-        let entry = ENTRIES.iter().position(|entry| *entry == decision.entry).unwrap_or(ENTRIES.len());
+        let entry = ENTRIES
+            .iter()
+            .position(|entry| *entry == decision.entry)
+            .unwrap_or(ENTRIES.len());
         let counts = self.rows.entry((decision.api.clone(), entry)).or_default();
-        let action = Action::ALL.iter().position(|action| *action == decision.action);
+        let action = Action::ALL
+            .iter()
+            .position(|action| *action == decision.action);
         if let Some(slot) = action.and_then(|action| counts.get_mut(action)) {
             *slot += 1;
         }
@@ -79,7 +84,12 @@ impl Summary {
         rows.sort_by_key(|((api, entry), _)| (api.is_none(), api.clone(), *entry));
         for ((api, entry), counts) in rows {
             let entry = ENTRIES.get(*entry).copied().unwrap_or("?");
-            let _ = write!(out, "{:<api_width$}  {:<7}", api.as_deref().unwrap_or("-"), entry);
+            let _ = write!(
+                out,
+                "{:<api_width$}  {:<7}",
+                api.as_deref().unwrap_or("-"),
+                entry
+            );
             for count in counts {
                 let _ = write!(out, "  {count:>8}");
             }

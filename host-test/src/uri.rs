@@ -35,8 +35,23 @@ pub fn split_target(target: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// Whether nginx would leave the path as it is: no escape, no empty or dot segment. Most
+/// recorded paths are like that, and skip the decoding below.
+fn already_normal(raw: &str) -> bool {
+    raw.starts_with('/')
+        && !raw.contains('%')
+        && !raw.contains("//")
+        && !raw.contains("/./")
+        && !raw.contains("/../")
+        && !raw.ends_with("/.")
+        && !raw.ends_with("/..")
+}
+
 /// nginx's `$uri` for a raw path (no query): decoded, slashes merged, dot segments resolved.
 pub fn normalize_path(raw: &str) -> Result<String, InvalidUri> {
+    if already_normal(raw) {
+        return Ok(raw.to_owned());
+    }
     let decoded = percent_decode(raw)?;
     if !decoded.starts_with(b"/") {
         // Not origin-form (`*`, or something a recorder mangled): nginx would not normalise it.
@@ -90,8 +105,14 @@ fn percent_decode(raw: &str) -> Result<Vec<u8>, InvalidUri> {
             out.push(byte);
             continue;
         }
-        let high = iter.next().and_then(|&digit| hex(digit)).ok_or(InvalidUri::BadEscape)?;
-        let low = iter.next().and_then(|&digit| hex(digit)).ok_or(InvalidUri::BadEscape)?;
+        let high = iter
+            .next()
+            .and_then(|&digit| hex(digit))
+            .ok_or(InvalidUri::BadEscape)?;
+        let low = iter
+            .next()
+            .and_then(|&digit| hex(digit))
+            .ok_or(InvalidUri::BadEscape)?;
         let decoded = (high << 4) | low;
         if decoded == 0 {
             return Err(InvalidUri::EncodedNul);

@@ -25,15 +25,25 @@ pub(crate) fn define(linker: &mut Linker<HostState>) -> Result<()> {
     linker.func_wrap(MODULE, "clock_time_get", clock_time_get)?;
     linker.func_wrap(MODULE, "environ_sizes_get", sizes_get)?;
     linker.func_wrap(MODULE, "args_sizes_get", sizes_get)?;
-    linker.func_wrap(MODULE, "environ_get", |_: Ctx<'_>, _: u32, _: u32| errno::SUCCESS)?;
-    linker.func_wrap(MODULE, "args_get", |_: Ctx<'_>, _: u32, _: u32| errno::SUCCESS)?;
+    linker.func_wrap(MODULE, "environ_get", |_: Ctx<'_>, _: u32, _: u32| {
+        errno::SUCCESS
+    })?;
+    linker.func_wrap(MODULE, "args_get", |_: Ctx<'_>, _: u32, _: u32| {
+        errno::SUCCESS
+    })?;
     linker.func_wrap(MODULE, "proc_exit", |_: Ctx<'_>, code: u32| -> Result<()> {
         Err(fault(format!("proc_exit({code})")))
     })?;
     Ok(())
 }
 
-fn fd_write(mut caller: Ctx<'_>, fd: u32, iovs: u32, iovs_len: u32, written_out: u32) -> Result<u32> {
+fn fd_write(
+    mut caller: Ctx<'_>,
+    fd: u32,
+    iovs: u32,
+    iovs_len: u32,
+    written_out: u32,
+) -> Result<u32> {
     let (memory, state) = guest::split(&mut caller)?;
     let level = match fd {
         1 => LogLevel::Info,
@@ -58,7 +68,9 @@ fn fd_write(mut caller: Ctx<'_>, fd: u32, iovs: u32, iovs_len: u32, written_out:
     }
     let written = u32::try_from(text.len()).map_err(|_| fault("write too large"))?;
     guest::put_u32(memory, written_out, written)?;
-    let message = String::from_utf8_lossy(&text).trim_end_matches('\n').to_owned();
+    let message = String::from_utf8_lossy(&text)
+        .trim_end_matches('\n')
+        .to_owned();
     if !message.is_empty() {
         let filter = Arc::clone(&state.slot()?.name);
         state.stream.logs.push(LogRecord {
@@ -77,7 +89,9 @@ fn random_get(mut caller: Ctx<'_>, buffer: u32, len: u32) -> Result<u32> {
     let end = start
         .checked_add(usize::try_from(len).map_err(|_| fault("random_get out of bounds"))?)
         .ok_or_else(|| fault("random_get out of bounds"))?;
-    let target = memory.get_mut(start..end).ok_or_else(|| fault("random_get out of bounds"))?;
+    let target = memory
+        .get_mut(start..end)
+        .ok_or_else(|| fault("random_get out of bounds"))?;
     for byte in target {
         // xorshift64: enough to seed the guest's HashMaps, and the same on every run.
         state.random ^= state.random << 13;

@@ -2,7 +2,12 @@
 //! and log callbacks still run and in which order, and a trapping filter among real ones.
 
 // Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -17,7 +22,10 @@ fn a_local_response_skips_later_request_callbacks_in_both_engines() {
         let (mut host, chain) = host_with(mode, &LEGACY_CHAIN, &seed_map());
         let outcome = host.run(chain, &Request::new("GET", API01_LEGACY, "/x"));
         assert_eq!(outcome.action, Action::Redirect, "{mode}");
-        assert_eq!(outcome.local_response.as_ref().unwrap().responder.as_ref(), "legacy_redirect");
+        assert_eq!(
+            outcome.local_response.as_ref().unwrap().responder.as_ref(),
+            "legacy_redirect"
+        );
         assert_eq!(
             outcome.callback_order(Phase::RequestHeaders),
             ["migration_telemetry", "legacy_redirect"],
@@ -26,19 +34,27 @@ fn a_local_response_skips_later_request_callbacks_in_both_engines() {
         // on_log runs for every filter of the chain in both engines.
         assert_eq!(outcome.callback_order(Phase::Log), LEGACY_CHAIN, "{mode}");
         // The telemetry filter saw the local response's status in on_log.
-        assert_eq!(telemetry(&outcome, "migration_telemetry")["status"], 308, "{mode}");
+        assert_eq!(
+            telemetry(&outcome, "migration_telemetry")["status"],
+            308,
+            "{mode}"
+        );
     }
 }
 
 #[test]
-fn after_a_local_response_kong_runs_every_response_callback_and_envoy_only_those_that_saw_the_request() {
+fn after_a_local_response_kong_runs_every_response_callback_and_envoy_only_those_that_saw_the_request()
+ {
     let (mut kong, chain) = host_with(Mode::Kong, &LEGACY_CHAIN, &seed_map());
     let outcome = kong.run(chain, &Request::new("GET", API01_LEGACY, "/x"));
     assert_eq!(outcome.callback_order(Phase::ResponseHeaders), LEGACY_CHAIN);
 
     let (mut envoy, chain) = host_with(Mode::Envoy, &LEGACY_CHAIN, &seed_map());
     let outcome = envoy.run(chain, &Request::new("GET", API01_LEGACY, "/x"));
-    assert_eq!(outcome.callback_order(Phase::ResponseHeaders), ["legacy_redirect", "migration_telemetry"]);
+    assert_eq!(
+        outcome.callback_order(Phase::ResponseHeaders),
+        ["legacy_redirect", "migration_telemetry"]
+    );
 }
 
 #[test]
@@ -55,10 +71,27 @@ fn a_filter_after_the_answering_one_sees_the_local_response_only_in_kong() {
             .unwrap();
         let outcome = host.run(chain, &Request::new("GET", API01_LEGACY, "/x"));
         let lines: Vec<&str> = outcome.filter_logs("test_trap", LogLevel::Info).collect();
-        let statuses = lines.iter().filter(|line| **line == "test_trap: on_response_headers :status=308").count();
+        let statuses = lines
+            .iter()
+            .filter(|line| **line == "test_trap: on_response_headers :status=308")
+            .count();
         assert_eq!(statuses, seen, "{mode}: {lines:?}");
-        assert_eq!(lines.iter().filter(|line| **line == "test_trap: on_request_headers").count(), 1, "{mode}");
-        assert_eq!(lines.iter().filter(|line| **line == "test_trap: on_log").count(), 2, "{mode}");
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|line| **line == "test_trap: on_request_headers")
+                .count(),
+            1,
+            "{mode}"
+        );
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|line| **line == "test_trap: on_log")
+                .count(),
+            2,
+            "{mode}"
+        );
     }
 }
 
@@ -72,7 +105,11 @@ fn upstream_responses_go_through_the_chain_in_order_in_kong_and_in_reverse_in_en
         let (mut host, chain) = host_with(mode, &chain_names, &seed_map());
         let outcome = host.run(chain, &Request::new("GET", SHORT, "/api01/x"));
         assert_eq!(outcome.action, Action::Proxy, "{mode}");
-        assert_eq!(outcome.callback_order(Phase::ResponseHeaders), order, "{mode}");
+        assert_eq!(
+            outcome.callback_order(Phase::ResponseHeaders),
+            order,
+            "{mode}"
+        );
         assert_eq!(outcome.callback_order(Phase::Log), chain_names, "{mode}");
     }
 }
@@ -89,7 +126,10 @@ fn a_trapping_filter_among_real_ones_is_that_requests_error_and_the_chain_recove
                 FilterSpec::new("short_domain_router", map.as_slice()),
             ])
             .unwrap();
-        let trapped = host.run(chain, &Request::new("GET", SHORT, "/api01/x").header("x-test-trap", "request_headers"));
+        let trapped = host.run(
+            chain,
+            &Request::new("GET", SHORT, "/api01/x").header("x-test-trap", "request_headers"),
+        );
         assert_eq!(trapped.action, Action::Error, "{mode}");
         assert!(trapped.upstream.is_none());
         assert!(
@@ -102,12 +142,20 @@ fn a_trapping_filter_among_real_ones_is_that_requests_error_and_the_chain_recove
             trapped.error
         );
         // The router never ran; nothing after the trap did.
-        assert_eq!(trapped.callback_order(Phase::RequestHeaders), ["migration_telemetry", "test_trap"], "{mode}");
+        assert_eq!(
+            trapped.callback_order(Phase::RequestHeaders),
+            ["migration_telemetry", "test_trap"],
+            "{mode}"
+        );
         assert!(trapped.callback_order(Phase::Log).is_empty(), "{mode}");
 
         let next = host.run(chain, &Request::new("GET", SHORT, "/api01/x"));
         assert_eq!(next.action, Action::Proxy, "{mode}: {:?}", next.error);
         assert_eq!(next.upstream.as_ref().unwrap().path, "/x");
-        assert_eq!(telemetry(&next, "migration_telemetry")["action"], "proxy", "{mode}");
+        assert_eq!(
+            telemetry(&next, "migration_telemetry")["action"],
+            "proxy",
+            "{mode}"
+        );
     }
 }

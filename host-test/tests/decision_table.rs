@@ -2,16 +2,28 @@
 //! Kong mode and in Envoy mode, through the standard chains and through `kdp_migrate` alone.
 
 // Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
-use common::{API01_LEGACY, API01_LONG, API02_LEGACY, API02_LONG, Gateway, MODES, SHORT, map_with, seed_map};
+use common::{
+    API01_LEGACY, API01_LONG, API02_LEGACY, API02_LONG, Gateway, MODES, SHORT, map_with, seed_map,
+};
 use kdp_migrate_host_test::{Action, Mode, Outcome, Request, UpstreamResponse};
 use serde_json::json;
 
 fn assert_proxied(outcome: &Outcome, host: &str, path: &str, context: &str) {
-    assert_eq!(outcome.action, Action::Proxy, "{context}: {:?}", outcome.error);
+    assert_eq!(
+        outcome.action,
+        Action::Proxy,
+        "{context}: {:?}",
+        outcome.error
+    );
     let upstream = outcome.upstream.as_ref().unwrap();
     assert_eq!(upstream.host, host, "{context}");
     assert_eq!(upstream.path, path, "{context}");
@@ -20,19 +32,35 @@ fn assert_proxied(outcome: &Outcome, host: &str, path: &str, context: &str) {
 }
 
 fn assert_passed(outcome: &Outcome, host: &str, path: &str, context: &str) {
-    assert_eq!(outcome.action, Action::Pass, "{context}: {:?}", outcome.error);
+    assert_eq!(
+        outcome.action,
+        Action::Pass,
+        "{context}: {:?}",
+        outcome.error
+    );
     let upstream = outcome.upstream.as_ref().unwrap();
-    assert_eq!((upstream.host.as_str(), upstream.path.as_str()), (host, path), "{context}");
+    assert_eq!(
+        (upstream.host.as_str(), upstream.path.as_str()),
+        (host, path),
+        "{context}"
+    );
 }
 
 /// The local response's status and its JSON body.
 fn answered(outcome: &Outcome, context: &str) -> (u16, serde_json::Value) {
-    let local = outcome.local_response.as_ref().unwrap_or_else(|| panic!("{context}: no local response"));
+    let local = outcome
+        .local_response
+        .as_ref()
+        .unwrap_or_else(|| panic!("{context}: no local response"));
     assert!(outcome.upstream.is_none(), "{context}");
     let body = if local.body.is_empty() {
         serde_json::Value::Null
     } else {
-        assert_eq!(local.headers.get("content-type"), Some("application/json"), "{context}");
+        assert_eq!(
+            local.headers.get("content-type"),
+            Some("application/json"),
+            "{context}"
+        );
         serde_json::from_slice(&local.body).unwrap()
     };
     (local.status, body)
@@ -54,7 +82,11 @@ fn short_host_prefixes_match_on_segment_boundaries_and_are_stripped() {
         let mut gateway = Gateway::new(mode, &seed_map());
         for (path, upstream_path) in rows {
             let outcome = gateway.get(SHORT, path);
-            let long = if path.starts_with("/api02") { API02_LONG } else { API01_LONG };
+            let long = if path.starts_with("/api02") {
+                API02_LONG
+            } else {
+                API01_LONG
+            };
             assert_proxied(&outcome, long, upstream_path, &format!("{mode} {path}"));
         }
     }
@@ -75,7 +107,11 @@ fn short_host_forwards_carry_x_forwarded_host_and_prefix() {
 fn short_host_is_recognised_with_port_case_and_trailing_dot() {
     for mode in MODES {
         let mut gateway = Gateway::new(mode, &seed_map());
-        for host in ["DEV-01.Aliyun.Cloud.CN.aibang", "dev-01.aliyun.cloud.cn.aibang:8443", "dev-01.aliyun.cloud.cn.aibang."] {
+        for host in [
+            "DEV-01.Aliyun.Cloud.CN.aibang",
+            "dev-01.aliyun.cloud.cn.aibang:8443",
+            "dev-01.aliyun.cloud.cn.aibang.",
+        ] {
             let outcome = gateway.get(host, "/api01/x");
             assert_proxied(&outcome, API01_LONG, "/x", &format!("{mode} {host}"));
         }
@@ -93,7 +129,12 @@ fn the_longest_multi_segment_prefix_wins() {
     }));
     for mode in MODES {
         let mut gateway = Gateway::new(mode, &map);
-        assert_proxied(&gateway.get(SHORT, "/v2/api02/x?y"), API02_LONG, "/x?y", &format!("{mode}"));
+        assert_proxied(
+            &gateway.get(SHORT, "/v2/api02/x?y"),
+            API02_LONG,
+            "/x?y",
+            &format!("{mode}"),
+        );
         assert_proxied(
             &gateway.get(SHORT, "/v2/api020/x"),
             "v2.target-team2.dev.aliyun.cloud.cn.aibang",
@@ -132,7 +173,12 @@ fn short_host_paths_no_api_owns_pass_with_unmatched_pass() {
     let map = map_with(json!({ "unmatched": "pass" }));
     for mode in MODES {
         let mut gateway = Gateway::new(mode, &map);
-        assert_passed(&gateway.get(SHORT, "/api03/x?y=1"), SHORT, "/api03/x?y=1", &format!("{mode}"));
+        assert_passed(
+            &gateway.get(SHORT, "/api03/x?y=1"),
+            SHORT,
+            "/api03/x?y=1",
+            &format!("{mode}"),
+        );
     }
 }
 
@@ -178,7 +224,11 @@ fn unsafe_legacy_paths_are_400_too() {
             let path = path.as_str();
             let outcome = gateway.get(API01_LEGACY, path);
             let (status, body) = answered(&outcome, path);
-            assert_eq!((status, outcome.action), (400, Action::Reject), "{mode} {path}");
+            assert_eq!(
+                (status, outcome.action),
+                (400, Action::Reject),
+                "{mode} {path}"
+            );
             assert_eq!(body["reason"], reason, "{mode} {path}");
         }
     }
@@ -204,9 +254,21 @@ fn legacy_hosts_redirect_to_the_short_host_with_the_query_kept() {
     for mode in MODES {
         let mut gateway = Gateway::new(mode, &seed_map());
         let rows = [
-            (API01_LEGACY, "/v1/orders?id=7&x=%20", "https://dev-01.aliyun.cloud.cn.aibang/api01/v1/orders?id=7&x=%20"),
-            (API02_LEGACY, "/", "https://dev-01.aliyun.cloud.cn.aibang/api02/"),
-            ("API01.source-team1.dev.aliyun.cloud.cn.aibang:443", "/x", "https://dev-01.aliyun.cloud.cn.aibang/api01/x"),
+            (
+                API01_LEGACY,
+                "/v1/orders?id=7&x=%20",
+                "https://dev-01.aliyun.cloud.cn.aibang/api01/v1/orders?id=7&x=%20",
+            ),
+            (
+                API02_LEGACY,
+                "/",
+                "https://dev-01.aliyun.cloud.cn.aibang/api02/",
+            ),
+            (
+                "API01.source-team1.dev.aliyun.cloud.cn.aibang:443",
+                "/x",
+                "https://dev-01.aliyun.cloud.cn.aibang/api01/x",
+            ),
         ];
         for (host, path, location) in rows {
             let outcome = gateway.get(host, path);
@@ -214,7 +276,11 @@ fn legacy_hosts_redirect_to_the_short_host_with_the_query_kept() {
             let local = outcome.local_response.unwrap();
             assert_eq!(local.status, 308, "{mode}");
             assert_eq!(local.location(), Some(location), "{mode} {host}{path}");
-            assert_eq!(local.headers.get("cache-control"), Some("max-age=300"), "{mode}");
+            assert_eq!(
+                local.headers.get("cache-control"),
+                Some("max-age=300"),
+                "{mode}"
+            );
             assert!(local.body.is_empty(), "{mode}");
         }
     }
@@ -230,10 +296,17 @@ fn legacy_redirects_follow_target_status_and_scheme() {
         let outcome = gateway.get(API01_LEGACY, "/v1/x?q=1");
         let local = outcome.local_response.unwrap();
         assert_eq!(local.status, 301, "{mode}");
-        assert_eq!(local.location(), Some("http://api01.target-team2.dev.aliyun.cloud.cn.aibang/v1/x?q=1"), "{mode}");
+        assert_eq!(
+            local.location(),
+            Some("http://api01.target-team2.dev.aliyun.cloud.cn.aibang/v1/x?q=1"),
+            "{mode}"
+        );
     }
     for status in [302, 303, 307] {
-        let mut gateway = Gateway::new(Mode::Kong, &map_with(json!({ "legacy": { "status": status } })));
+        let mut gateway = Gateway::new(
+            Mode::Kong,
+            &map_with(json!({ "legacy": { "status": status } })),
+        );
         let outcome = gateway.get(API02_LEGACY, "/a");
         assert_eq!(outcome.local_response.unwrap().status, status);
         assert_eq!(outcome.action, Action::Redirect);
@@ -246,12 +319,28 @@ fn no_location_path_ever_starts_with_two_slashes() {
     for mode in MODES {
         let mut gateway = Gateway::new(mode, &map);
         let outcome = gateway.get(API01_LEGACY, "//evil.example/x");
-        let location = outcome.local_response.unwrap().location().unwrap().to_owned();
-        assert_eq!(location, "https://api01.target-team2.dev.aliyun.cloud.cn.aibang/evil.example/x", "{mode}");
+        let location = outcome
+            .local_response
+            .unwrap()
+            .location()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            location, "https://api01.target-team2.dev.aliyun.cloud.cn.aibang/evil.example/x",
+            "{mode}"
+        );
         let mut short = Gateway::new(mode, &seed_map());
         let outcome = short.get(API01_LEGACY, "//evil.example/x");
-        let location = outcome.local_response.unwrap().location().unwrap().to_owned();
-        assert_eq!(location, "https://dev-01.aliyun.cloud.cn.aibang/api01//evil.example/x", "{mode}");
+        let location = outcome
+            .local_response
+            .unwrap()
+            .location()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            location, "https://dev-01.aliyun.cloud.cn.aibang/api01//evil.example/x",
+            "{mode}"
+        );
     }
 }
 
@@ -260,7 +349,12 @@ fn legacy_proxy_mode_forwards_to_the_long_host_with_the_path_unchanged() {
     let map = map_with(json!({ "legacy": { "action": "proxy" } }));
     for mode in MODES {
         let mut gateway = Gateway::new(mode, &map);
-        assert_proxied(&gateway.get(API01_LEGACY, "/v1/x?q=%20"), API01_LONG, "/v1/x?q=%20", &format!("{mode}"));
+        assert_proxied(
+            &gateway.get(API01_LEGACY, "/v1/x?q=%20"),
+            API01_LONG,
+            "/v1/x?q=%20",
+            &format!("{mode}"),
+        );
     }
 }
 
@@ -271,8 +365,17 @@ fn per_api_legacy_blocks_override_the_global_one() {
     }));
     for mode in MODES {
         let mut gateway = Gateway::new(mode, &map);
-        assert_eq!(gateway.get(API01_LEGACY, "/x").action, Action::Redirect, "{mode}");
-        assert_proxied(&gateway.get(API02_LEGACY, "/x"), API02_LONG, "/x", &format!("{mode}"));
+        assert_eq!(
+            gateway.get(API01_LEGACY, "/x").action,
+            Action::Redirect,
+            "{mode}"
+        );
+        assert_proxied(
+            &gateway.get(API02_LEGACY, "/x"),
+            API02_LONG,
+            "/x",
+            &format!("{mode}"),
+        );
     }
 }
 
@@ -288,7 +391,12 @@ fn long_hosts_and_unknown_hosts_pass_untouched() {
             ("dev-01.aliyun.cloud.cn.aibang.evil.example", "/api01/x"),
         ];
         for (host, path) in rows {
-            assert_passed(&gateway.get(host, path), host, path, &format!("{mode} {host}{path}"));
+            assert_passed(
+                &gateway.get(host, path),
+                host,
+                path,
+                &format!("{mode} {host}{path}"),
+            );
         }
     }
 }
@@ -296,19 +404,37 @@ fn long_hosts_and_unknown_hosts_pass_untouched() {
 #[test]
 fn what_the_upstream_receives_is_what_the_engine_would_send() {
     // Kong: Host and X-Forwarded-* come from Kong's variables; Envoy: the request's headers.
-    let request = Request::new("GET", SHORT, "/api01/x").header("X-Forwarded-Prefix", "/spoofed").header("Accept", "*/*");
+    let request = Request::new("GET", SHORT, "/api01/x")
+        .header("X-Forwarded-Prefix", "/spoofed")
+        .header("Accept", "*/*");
     let mut kong = Gateway::new(Mode::Kong, &seed_map());
-    let upstream = kong.both(&request, &UpstreamResponse::default()).upstream.unwrap();
+    let upstream = kong
+        .both(&request, &UpstreamResponse::default())
+        .upstream
+        .unwrap();
     let names: Vec<&str> = upstream.headers.iter().map(|(name, _)| name).collect();
     assert_eq!(
         names,
-        ["Host", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "X-Forwarded-Path", "X-Forwarded-Prefix", "X-Real-IP", "Accept"]
+        [
+            "Host",
+            "X-Forwarded-For",
+            "X-Forwarded-Proto",
+            "X-Forwarded-Host",
+            "X-Forwarded-Port",
+            "X-Forwarded-Path",
+            "X-Forwarded-Prefix",
+            "X-Real-IP",
+            "Accept"
+        ]
     );
     assert_eq!(upstream.headers.get("x-forwarded-prefix"), Some("/api01"));
     assert_eq!(upstream.headers.get("x-forwarded-port"), Some("8000"));
 
     let mut envoy = Gateway::new(Mode::Envoy, &seed_map());
-    let upstream = envoy.both(&request, &UpstreamResponse::default()).upstream.unwrap();
+    let upstream = envoy
+        .both(&request, &UpstreamResponse::default())
+        .upstream
+        .unwrap();
     assert_eq!(upstream.headers.get("host"), Some(API01_LONG));
     assert_eq!(upstream.headers.get("x-forwarded-prefix"), Some("/api01"));
     assert_eq!(upstream.headers.get_all("x-forwarded-prefix").count(), 1);

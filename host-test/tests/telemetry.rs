@@ -1,7 +1,12 @@
 //! The telemetry line and the counters, observed through the host in both modes.
 
 // Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -14,7 +19,9 @@ fn one_line_per_request_with_the_contract_keys_in_order() {
     for mode in MODES {
         let mut gateway = Gateway::new(mode, &seed_map());
         let outcome = gateway.get(SHORT, "/api01/x?y=1");
-        let lines: Vec<&str> = outcome.filter_logs("migration_telemetry", LogLevel::Info).collect();
+        let lines: Vec<&str> = outcome
+            .filter_logs("migration_telemetry", LogLevel::Info)
+            .collect();
         assert_eq!(
             lines,
             [concat!(
@@ -26,7 +33,13 @@ fn one_line_per_request_with_the_contract_keys_in_order() {
             "{mode}"
         );
         // Only the telemetry role writes it.
-        assert_eq!(outcome.filter_logs("short_domain_router", LogLevel::Info).count(), 0, "{mode}");
+        assert_eq!(
+            outcome
+                .filter_logs("short_domain_router", LogLevel::Info)
+                .count(),
+            0,
+            "{mode}"
+        );
     }
 }
 
@@ -40,21 +53,54 @@ fn lines_report_status_latency_and_reason_as_the_engine_measured_them() {
         let outcome = gateway.both(&request, &UpstreamResponse::default());
         let line = telemetry(&outcome, "migration_telemetry");
         assert_eq!(
-            (&line["action"], &line["status"], &line["reason"], &line["latency_ms"], &line["method"]),
-            (&json!("reject"), &json!(404), &json!("no_api"), &json!(1234.0), &json!("POST")),
+            (
+                &line["action"],
+                &line["status"],
+                &line["reason"],
+                &line["latency_ms"],
+                &line["method"]
+            ),
+            (
+                &json!("reject"),
+                &json!(404),
+                &json!("no_api"),
+                &json!(1234.0),
+                &json!("POST")
+            ),
             "{mode}"
         );
         let line = telemetry(&gateway.get(SHORT, "/api01/a%2Fb"), "migration_telemetry");
-        assert_eq!((&line["status"], &line["reason"]), (&json!(400), &json!("encoded_slash")), "{mode}");
+        assert_eq!(
+            (&line["status"], &line["reason"]),
+            (&json!(400), &json!("encoded_slash")),
+            "{mode}"
+        );
         let line = telemetry(&gateway.get(API01_LEGACY, "/x"), "migration_telemetry");
         assert_eq!(
-            (&line["entry"], &line["action"], &line["status"], &line["redirect_stage"]),
-            (&json!("legacy"), &json!("redirect"), &json!(308), &json!("redirect")),
+            (
+                &line["entry"],
+                &line["action"],
+                &line["status"],
+                &line["redirect_stage"]
+            ),
+            (
+                &json!("legacy"),
+                &json!("redirect"),
+                &json!(308),
+                &json!("redirect")
+            ),
             "{mode}"
         );
         let upstream = UpstreamResponse::new(503);
-        let line = telemetry(&gateway.both(&Request::new("GET", API01_LONG, "/"), &upstream), "migration_telemetry");
-        assert_eq!((&line["entry"], &line["action"], &line["status"]), (&json!("long"), &json!("pass"), &json!(503)), "{mode}");
+        let line = telemetry(
+            &gateway.both(&Request::new("GET", API01_LONG, "/"), &upstream),
+            "migration_telemetry",
+        );
+        assert_eq!(
+            (&line["entry"], &line["action"], &line["status"]),
+            (&json!("long"), &json!("pass"), &json!(503)),
+            "{mode}"
+        );
     }
 }
 
@@ -89,6 +135,10 @@ fn counters_count_per_api_entry_and_action_under_the_engines_names() {
                 Mode::Envoy => assert_eq!(metrics.get(counter), Some(2 * value), "{counter}"),
             }
         }
-        assert_eq!(metrics.iter().count(), if mode == Mode::Kong { 8 } else { 4 }, "{mode}");
+        assert_eq!(
+            metrics.iter().count(),
+            if mode == Mode::Kong { 8 } else { 4 },
+            "{mode}"
+        );
     }
 }

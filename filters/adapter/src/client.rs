@@ -12,19 +12,16 @@ use crate::abi::{self, MapType};
 pub(crate) struct CachedClient {
     headers: RefCell<Vec<(String, Option<String>)>>,
     peer: OnceCell<Option<String>>,
-    now_unix: i64,
+    now_unix: OnceCell<i64>,
 }
 
 impl CachedClient {
-    /// Facts for the current request, with the clock read now.
+    /// Facts for the current request, read on first use.
     pub fn new() -> Self {
-        let now_unix = abi::now_nanos().map_or(0, |nanos| {
-            i64::try_from(nanos / 1_000_000_000).unwrap_or(i64::MAX)
-        });
         CachedClient {
             headers: RefCell::new(Vec::new()),
             peer: OnceCell::new(),
-            now_unix,
+            now_unix: OnceCell::new(),
         }
     }
 }
@@ -61,6 +58,11 @@ impl ClientFacts for CachedClient {
     }
 
     fn now_unix(&self) -> i64 {
-        self.now_unix
+        // Read once, and only for legacy requests (the sunset clock): one hostcall fewer elsewhere.
+        *self.now_unix.get_or_init(|| {
+            abi::now_nanos().map_or(0, |nanos| {
+                i64::try_from(nanos / 1_000_000_000).unwrap_or(i64::MAX)
+            })
+        })
     }
 }

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use kdp_migrate_core::host::{self, HostBuffer, MAX_HOST_LEN};
 use kdp_migrate_core::{
-    Decision, Entry, LocalResponse, Measured, MigrationMap, Outcome, ResponseRewrite,
+    Api, Decision, Entry, LocalResponse, Measured, MigrationMap, Outcome, ResponseRewrite,
     TelemetryRecord, counter_name, deprecation_headers, numeric,
 };
 use proxy_wasm::traits::{Context, HttpContext};
@@ -15,21 +15,31 @@ use crate::engine::Engine;
 use crate::request::RequestFacts;
 use crate::root::Shared;
 
+/// Envoy keeps properties a filter sets as per-request filter state that later filters can read;
+/// the rewriting filters leave their counts there for `migration_telemetry`, which runs after them
+/// in Envoy's reversed response order and would otherwise see only already-rewritten headers.
+const REWRITES_PROPERTY: &str = "kdp_migrate.rewrites";
+
+/// Whose entry a response is rewritten for: the short host (with the API), or the legacy host the
+/// client used.
+#[derive(Clone, Copy)]
+enum RewriteFor<'a> {
+    Short(&'a Api, &'a str),
+    Legacy(&'a Api, &'a str),
+}
+
 /// Per-request state.
 pub(crate) struct FilterContext {
     shared: Rc<Shared>,
     map: Option<Rc<MigrationMap>>,
-    /// Read in the request phase; `None` when that phase did not run for this filter (another
-    /// filter answered first).
+    /// Read in the request phase; read later only when that phase did not run for this filter
+    /// (another filter answered first).
     facts: Option<RequestFacts>,
-    /// The scheme the client used, kept for rewriting the responses of forwarded requests.
-    client_scheme: Option<String>,
     /// This filter sent the local response (its own headers are already on it).
     answered: bool,
     /// `Location`-like and `Set-Cookie` headers rewritten (or, for a telemetry-only filter, that the
     /// rewriting filters will rewrite).
     rewritten: (u32, u32),
-    started_nanos: Option<u64>,
 }
 
 impl FilterContext {
@@ -38,10 +48,8 @@ impl FilterContext {
             shared,
             map,
             facts: None,
-            client_scheme: None,
             answered: false,
             rewritten: (0, 0),
-            started_nanos: None,
         }
     }
 
@@ -50,6 +58,11 @@ impl FilterContext {
             LogLevel::Warn,
             &format!("{}: {what}: host status {}", self.shared.name, status.0),
         );
+    }
+
+    /// The request's facts, read from the engine the first time they are needed.
+    fn take_facts(&mut self) -> RequestFacts {
+        self.facts.take().unwrap_or_else(RequestFacts::read)
     }
 
     /// Whether this filter answers the request's local responses.
@@ -118,9 +131,32 @@ impl FilterContext {
     }
 
     /// Rewrites (or, with `apply` false, only counts) the response headers for the client's entry.
-    fn rewrite_response(&mut self, rewrite: &ResponseRewrite<'_>, apply: bool) {
+    /// The client's scheme is read only if a URL header is there to rewrite.
+    fn rewrite_response(&mut self, target: RewriteFor<'_>, apply: bool) {
         let Ok(headers) = abi::headers(MapType::ResponseHeaders) else {
             return;
+        };
+        let has_url = headers.iter().any(|(name, _)| {
+            ["location", "content-location", "refresh"]
+                .iter()
+                .any(|url| name.eq_ignore_ascii_case(url))
+        });
+        let has_cookie = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("set-cookie"));
+        if !has_url && !has_cookie {
+            return;
+        }
+        let scheme = if has_url {
+            RequestFacts::client_scheme()
+        } else {
+            String::new()
+        };
+        let rewrite = match target {
+            RewriteFor::Short(api, short_host) => ResponseRewrite::short(api, short_host, &scheme),
+            RewriteFor::Legacy(api, legacy_host) => {
+                ResponseRewrite::legacy(api, legacy_host, &scheme)
+            }
         };
         let (mut urls, mut cookies) = (0u32, 0u32);
         let mut cookie_values: Vec<Vec<u8>> = Vec::new();
@@ -166,6 +202,23 @@ impl FilterContext {
             }
         }
         self.rewritten = (urls, cookies);
+        if apply && self.shared.engine() == Engine::Envoy && !self.shared.roles.telemetry {
+            let counts = format!("{urls},{cookies}");
+            if let Err(status) = abi::set_property(&[REWRITES_PROPERTY], counts.as_bytes()) {
+                self.warn("cannot record the rewrite counts", status);
+            }
+        }
+    }
+
+    /// In Envoy, the counts a rewriting filter of the same chain recorded (see [`REWRITES_PROPERTY`]).
+    fn recorded_rewrites(&self) -> Option<(u32, u32)> {
+        if self.shared.roles.rewrites_responses() || self.shared.engine() != Engine::Envoy {
+            return None;
+        }
+        let bytes = abi::property(&[REWRITES_PROPERTY]).ok().flatten()?;
+        let text = std::str::from_utf8(&bytes).ok()?;
+        let (urls, cookies) = text.split_once(',')?;
+        Some((urls.parse().ok()?, cookies.parse().ok()?))
     }
 }
 
@@ -173,12 +226,20 @@ impl Context for FilterContext {}
 
 impl HttpContext for FilterContext {
     fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        let roles = self.shared.roles;
+        // A telemetry-only filter only remembers the request as the client sent it: in Envoy the
+        // filters after it rewrite `:authority` and `:path`, which `host` and `request.path` reflect.
+        if !(roles.router || roles.legacy_redirect || roles.host_rewrite) {
+            if self.map.is_some() {
+                self.facts = Some(RequestFacts::read());
+            }
+            return Action::Continue;
+        }
         let Some(map) = self.map.clone() else {
             return Action::Continue;
         };
-        self.started_nanos = abi::now_nanos().ok();
         let engine = self.shared.engine();
-        let facts = RequestFacts::read();
+        let facts = self.take_facts();
         let decision = map.decide(&facts.host, &facts.target, &facts.client);
         let mut action = Action::Continue;
         match decision.outcome {
@@ -187,18 +248,13 @@ impl HttpContext for FilterContext {
                     LocalResponse::render(&decision, &respond, &facts.host, &facts.target);
                 action = self.answer(&decision, &response);
             }
-            Outcome::Forward(_) => {
-                self.forward(engine, &decision);
-                if map.rewrite_responses() {
-                    self.client_scheme = Some(RequestFacts::client_scheme());
-                }
-            }
+            Outcome::Forward(_) => self.forward(engine, &decision),
             Outcome::Pass | Outcome::Respond(_) => {}
         }
         // Kong sends the Service's host upstream unless told otherwise; elsewhere the long host the
         // client used already is the upstream Host.
         if decision.entry == Entry::Long
-            && self.shared.roles.host_rewrite
+            && roles.host_rewrite
             && engine == Engine::Kong
             && let Some(api) = decision.api
             && let Err(status) = engine.set_upstream_host(api.long_host())
@@ -213,36 +269,38 @@ impl HttpContext for FilterContext {
         if self.answered {
             return Action::Continue;
         }
-        let (Some(map), Some(facts)) = (self.map.clone(), self.facts.take()) else {
+        let roles = self.shared.roles;
+        let Some(map) = self.map.clone() else {
             return Action::Continue;
         };
-        let roles = self.shared.roles;
+        // A rewriting filter whose request phase did not run (another filter answered) has nothing
+        // of its own on this response.
+        if self.facts.is_none() && !roles.telemetry {
+            return Action::Continue;
+        }
+        let facts = self.take_facts();
         let decision = map.decide(&facts.host, &facts.target, &facts.client);
-        let scheme = self
-            .client_scheme
-            .clone()
-            .unwrap_or_else(|| "https".to_owned());
         let mut buffer: HostBuffer = [0; MAX_HOST_LEN];
         let client_host = host::normalize(&facts.host, &mut buffer).unwrap_or_default();
         if let (Outcome::Forward(_), Some(api), true) =
             (decision.outcome, decision.api, map.rewrite_responses())
         {
-            let (rewrite, mine) = match decision.entry {
-                Entry::Short => (
-                    Some(ResponseRewrite::short(api, map.short_host(), &scheme)),
-                    roles.router,
-                ),
-                Entry::Legacy => (
-                    Some(ResponseRewrite::legacy(api, client_host, &scheme)),
-                    roles.host_rewrite,
-                ),
-                Entry::Long | Entry::Unknown => (None, false),
+            let mine = match decision.entry {
+                Entry::Short => roles.router,
+                Entry::Legacy => roles.host_rewrite,
+                Entry::Long | Entry::Unknown => false,
             };
             // A telemetry-only filter counts what the rewriting filters do to the same headers.
-            if let Some(rewrite) = rewrite
-                && (mine || roles.telemetry)
-            {
-                self.rewrite_response(&rewrite, mine);
+            if mine || roles.telemetry {
+                match decision.entry {
+                    Entry::Short => {
+                        self.rewrite_response(RewriteFor::Short(api, map.short_host()), mine)
+                    }
+                    Entry::Legacy => {
+                        self.rewrite_response(RewriteFor::Legacy(api, client_host), mine)
+                    }
+                    Entry::Long | Entry::Unknown => {}
+                }
             }
         }
         if roles.legacy_redirect && !matches!(decision.outcome, Outcome::Respond(_)) {
@@ -263,8 +321,8 @@ impl HttpContext for FilterContext {
             return;
         }
         let Some(map) = self.map.clone() else { return };
-        // After another filter's local response in Envoy, our request phase never ran: read now.
-        let facts = self.facts.take().unwrap_or_else(RequestFacts::read);
+        // After another filter's local response in Envoy, our earlier phases never ran: read now.
+        let facts = self.take_facts();
         let decision = map.decide(&facts.host, &facts.target, &facts.client);
         let method = RequestFacts::method();
         let status = abi::property(&["response", "code"])
@@ -274,12 +332,9 @@ impl HttpContext for FilterContext {
         let latency_ms = abi::property(&["request", "duration"])
             .ok()
             .flatten()
-            .and_then(|bytes| numeric::duration_ms(&bytes))
-            .or_else(|| {
-                let (start, end) = (self.started_nanos?, abi::now_nanos().ok()?);
-                #[allow(clippy::cast_precision_loss)]
-                Some(end.saturating_sub(start) as f64 / 1_000_000.0)
-            });
+            .and_then(|bytes| numeric::duration_ms(&bytes));
+        let (location_rewritten, cookies_rewritten) =
+            self.recorded_rewrites().unwrap_or(self.rewritten);
         let record = TelemetryRecord::new(
             &decision,
             Measured {
@@ -288,8 +343,8 @@ impl HttpContext for FilterContext {
                 path: &facts.target,
                 status,
                 latency_ms,
-                location_rewritten: self.rewritten.0,
-                cookies_rewritten: self.rewritten.1,
+                location_rewritten,
+                cookies_rewritten,
             },
         );
         abi::log(LogLevel::Info, &record.to_json());

@@ -12,7 +12,7 @@ pub(crate) struct RequestFacts {
     /// normalised `$uri`, which would hide `%2e%2e` and `%2F`). Bytes that are not UTF-8 become
     /// U+FFFD, which the core refuses as non-ASCII.
     pub target: String,
-    /// Client facts for the canary split and the clock.
+    /// Client facts for the canary split and the sunset clock, read lazily.
     pub client: CachedClient,
 }
 

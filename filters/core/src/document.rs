@@ -24,11 +24,11 @@ pub(crate) struct MapDocument {
     pub apis: Option<Vec<ApiDocument>>,
     #[serde(default, deserialize_with = "object")]
     pub legacy: LegacyDocument,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "not_null")]
     pub unmatched: Unmatched,
-    #[serde(default = "yes")]
+    #[serde(default = "yes", deserialize_with = "not_null")]
     pub rewrite_responses: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "not_null")]
     pub trailing_slash: TrailingSlash,
 }
 
@@ -68,6 +68,11 @@ fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<T, D::Error> {
     Object::<T>::deserialize(deserializer).map(|Object(item)| item)
+}
+
+/// A field with a default value that, when written, must hold a value.
+fn not_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<T, D::Error> {
+    present(deserializer).and_then(|value| value.ok_or_else(|| D::Error::custom("must not be null")))
 }
 
 /// A required field: absent is reported by validation ("is required"), `null` here.

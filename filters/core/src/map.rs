@@ -327,7 +327,8 @@ impl MigrationMap {
 
 fn syntax_error<E: std::fmt::Display>(error: serde_path_to_error::Error<E>) -> ConfigError {
     let path = error.path().to_string();
-    let path = if path == "." { "$".to_owned() } else { path };
+    // serde_path_to_error says `.` for the document itself and `?` where it has no path.
+    let path = if path == "." || path == "?" { "$".to_owned() } else { path };
     ConfigError::new(path, Problem::Syntax(error.inner().to_string()))
 }
 
@@ -401,8 +402,11 @@ fn build_api(api: &ApiDocument, index: usize, document: &MapDocument) -> Result<
     };
     legacy::check_block(&api.legacy, &at("legacy"))?;
     let merged: LegacyDocument = api.legacy.over(&document.legacy);
-    let sunset_path = if api.legacy.sunset.is_some() || api.legacy.deprecation.is_some() {
+    // Blame the field this API wrote: its own sunset, else its own deprecation, else the global sunset.
+    let sunset_path = if api.legacy.sunset.is_some() {
         at("legacy.sunset")
+    } else if api.legacy.deprecation.is_some() {
+        at("legacy.deprecation")
     } else {
         "legacy.sunset".to_owned()
     };

@@ -8,6 +8,8 @@
 //! the test harness's other threads and the map's construction never count. This file is its own
 //! test binary because the allocator is process-wide.
 
+#![cfg(test)]
+
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -66,16 +68,21 @@ static GLOBAL: Counting = Counting;
 const ROUNDS: u64 = 1_000;
 
 /// Heap allocations per call of `f`, averaged over [`ROUNDS`] calls after one warm-up call.
-fn allocations_per_call(mut f: impl FnMut()) -> f64 {
+fn allocations_per_call(f: impl FnMut()) -> f64 {
+    allocations_per_call_over(ROUNDS, f)
+}
+
+/// Heap allocations per call of `f`, averaged over `rounds` calls after one warm-up call.
+fn allocations_per_call_over(rounds: u64, mut f: impl FnMut()) -> f64 {
     f();
     ALLOCATIONS.with(|count| count.set(0));
     COUNTING.with(|counting| counting.set(true));
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         f();
     }
     COUNTING.with(|counting| counting.set(false));
     let total = ALLOCATIONS.with(Cell::get);
-    total as f64 / ROUNDS as f64
+    total as f64 / rounds as f64
 }
 
 #[test]
@@ -208,4 +215,36 @@ fn other_decisions_measured() {
             assert_eq!(per_call, 0.0, "{what}");
         }
     }
+}
+
+/// Building a map: allocations per API, printed (configure time, not the request path; the
+/// 10,000-API build target of issue 2 is measured in `benches/benches/build.rs`).
+#[test]
+fn map_building_measured() {
+    let apis: Vec<String> = (0..1000)
+        .map(|i| format!(r#"{{"name":"svc-{i:04}"}}"#))
+        .collect();
+    let plain = format!(
+        r#"{{"short_host":"dev-01.aliyun.cloud.cn.aibang","long_host":"{{api}}.target-team2.dev.aliyun.cloud.cn.aibang","legacy_hosts":["{{api}}.source-team1.dev.aliyun.cloud.cn.aibang"],"apis":[{}]}}"#,
+        apis.join(",")
+    );
+    let signals = plain.replacen(
+        r#""apis":"#,
+        r#""legacy":{"redirect_header":"x-kdp-redirect","deprecation":"2026-01-01T00:00:00Z","sunset":"2027-01-01T00:00:00Z","deprecation_link":"https://docs.example/migration"},"apis":"#,
+        1,
+    );
+    let mut report = String::from("\nallocations per API when building a 1,000-API map:\n");
+    for (what, document) in [
+        ("no legacy block", &plain),
+        ("legacy block with deprecation signals", &signals),
+    ] {
+        let mut apis_built = 0;
+        let per_map = allocations_per_call_over(3, || {
+            let map = MigrationMap::from_json(black_box(document.as_bytes()));
+            apis_built = map.map(|map| map.apis().len()).unwrap_or(0);
+        });
+        assert_eq!(apis_built, 1000);
+        report.push_str(&format!("  {:>6.1}  {what}\n", per_map / 1000.0));
+    }
+    eprintln!("{report}");
 }

@@ -1,6 +1,8 @@
 //! `MigrationMap::classify` and `match_prefix`: which entry and API a request belongs to, the
 //! lookup every filter of the chain makes before deciding whether the request is its own.
 
+#![cfg(test)]
+
 mod common;
 
 use common::{BASE, build};

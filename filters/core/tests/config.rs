@@ -1,6 +1,8 @@
 //! `MigrationMap::from_json` / `from_value`: one row per refusal with the exact message, and the
 //! maps that must be accepted (the seed map, the documented example, every edge of every rule).
 
+#![cfg(test)]
+
 use kdp_migrate_core::{
     AfterSunset, LegacyAction, MigrationMap, RedirectTarget, Scheme, TrailingSlash, Unmatched,
 };
@@ -251,14 +253,97 @@ fn type_errors_do_not_name_rust_types() {
     );
 }
 
+/// `null` is not "absent": a per-API `null` would otherwise silently inherit the global value.
+#[test]
+fn nulls_are_refused_not_taken_for_defaults() {
+    RefuseTest(&[
+        (
+            doc!(r#""apis":[{"name":"a"}],"legacy":{"status":null}"#),
+            "legacy.status: must not be null (leave the field out for its default) at line 1 column 104",
+        ),
+        (
+            doc!(r#""apis":[{"name":"a"}],"legacy":{"redirect_header":null,"sunset":null}"#),
+            "legacy.redirect_header: must not be null (leave the field out for its default) at line 1 column 112",
+        ),
+        (
+            doc!(r#""apis":[{"name":"a","legacy":{"action":null}}]"#),
+            "apis[0].legacy.action: must not be null (leave the field out for its default) at line 1 column 102",
+        ),
+        (
+            doc!(r#""apis":[{"name":"a","prefix":null}]"#),
+            "apis[0].prefix: must not be null (leave the field out for its default) at line 1 column 92",
+        ),
+        (
+            doc!(r#""apis":[{"name":"a","long_host":null}]"#),
+            "apis[0].long_host: must not be null (leave the field out for its default) at line 1 column 95",
+        ),
+        (
+            doc!(r#""apis":[{"name":"a","legacy_hosts":null}]"#),
+            "apis[0].legacy_hosts: must not be null (leave the field out for its default) at line 1 column 98",
+        ),
+        (
+            doc!(r#""apis":[{"name":null}]"#),
+            "apis[0].name: is required and must not be null at line 1 column 79",
+        ),
+        (
+            r#"{"short_host":"dev-01.test","long_host":null,"apis":[{"name":"a","long_host":"a.test"}]}"#,
+            "long_host: must not be null (leave the field out for its default) at line 1 column 44",
+        ),
+        (
+            doc!(r#""apis":[{"name":"a","legacy":null}]"#),
+            "apis[0].legacy: invalid type: null, expected a JSON object at line 1 column 91",
+        ),
+        (
+            doc!(r#""apis":[{"name":"a"}],"legacy":null"#),
+            "legacy: invalid type: null, expected a JSON object at line 1 column 93",
+        ),
+        (
+            doc!(r#""apis":[null]"#),
+            "apis[0]: invalid type: null, expected a JSON object at line 1 column 70",
+        ),
+        (
+            doc!(r#""apis":[{"name":"a"}],"legacy_hosts":null"#),
+            "legacy_hosts: invalid type: null, expected a sequence at line 1 column 99",
+        ),
+        (
+            doc!(r#""apis":[{"name":"a"}],"rewrite_responses":null"#),
+            "rewrite_responses: invalid type: null, expected a boolean at line 1 column 104",
+        ),
+    ])
+    .run();
+}
+
+/// `"unmatched": null` and `"trailing_slash": null` read "expected value", which is wrong (there
+/// is a value, `null`) and unlike every other null in the map.
+#[test]
+fn null_top_level_choices_say_null() {
+    RefuseTest(&[
+        (
+            doc!(r#""apis":[{"name":"a"}],"unmatched":null"#),
+            "unmatched: must not be null (leave the field out for its default) at line 1 column 93",
+        ),
+        (
+            doc!(r#""apis":[{"name":"a"}],"trailing_slash":null"#),
+            "trailing_slash: must not be null (leave the field out for its default) at line 1 column 98",
+        ),
+    ])
+    .run();
+}
+
 #[test]
 fn required_fields_and_an_empty_api_list_are_refused() {
     RefuseTest(&[
         ("{}", "short_host: is required"),
-        (r#"{"short_host":null,"apis":[{"name":"a"}]}"#, "short_host: is required"),
+        (
+            r#"{"short_host":null,"apis":[{"name":"a"}]}"#,
+            "short_host: is required and must not be null at line 1 column 18",
+        ),
         (r#"{"apis":[{"name":"a"}],"long_host":"{api}.long.test"}"#, "short_host: is required"),
         (doc!(r#""legacy":{}"#), "apis: is required"),
-        (doc!(r#""apis":null"#), "apis: is required"),
+        (
+            doc!(r#""apis":null"#),
+            "apis: is required and must not be null at line 1 column 70",
+        ),
         (doc!(r#""apis":[]"#), "apis: must list at least one API"),
         (doc!(r#""apis":[{}]"#), "apis[0].name: is required"),
         (doc!(r#""apis":[{"name":"a"},{"prefix":"/b"}]"#), "apis[1].name: is required"),
@@ -835,7 +920,6 @@ fn accepted_edges() {
         ),
         doc!(r#""apis":[{"name":"a"}],"legacy":{"redirect_header":"X-Kdp_Redirect!#$%&'*+.^`|~"}"#),
         doc!(r#""apis":[{"name":"a"}],"legacy":{"deprecation_link":"http://docs.test"}"#),
-        doc!(r#""apis":[{"name":"a"}],"legacy":{"status":null,"action":null}"#),
         doc!(r#""apis":[{"name":"a","legacy_hosts":[]}],"legacy_hosts":["{api}.old.test"]"#),
         doc!(r#""apis":[{"name":"a","long_host":"A.Example."}]"#),
         r#"{"short_host":"DEV-01.Test.","long_host":"{api}","apis":[{"name":"a"}]}"#,

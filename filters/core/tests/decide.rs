@@ -3,6 +3,8 @@
 //! Each row is `(Host, raw target, expected decision)`, the decision written as one line by
 //! `common::summary`: `<entry>/<api>: <outcome> [stage=…] [would=(…)]`.
 
+#![cfg(test)]
+
 mod common;
 
 use common::{BASE, Client, Silent, build, check_invariants, map_with, summary};
@@ -29,8 +31,6 @@ impl DecideTest<'_> {
 fn base() -> MigrationMap {
     build(BASE)
 }
-
-const FWD01: &str = "short/api01: proxy api01.long.test";
 
 #[test]
 fn prefixes_match_on_a_segment_boundary() {
@@ -299,6 +299,9 @@ const UNSAFE: &[(&str, &str)] = &[
     ("/api01/a b", "control_character"),
     ("/api01/a\tb", "control_character"),
     ("/api01/a\u{7f}", "control_character"),
+    ("/api01/caf\u{e9}", "non_ascii"),
+    ("/api01/\u{4f60}\u{597d}", "non_ascii"),
+    ("/api01/x?q=\u{e9}", "non_ascii"),
     ("/api01/x?q=\r\nSet-Cookie:%20a=b", "control_character"),
     ("/api01/x?q=\0", "control_character"),
 ];

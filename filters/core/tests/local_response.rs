@@ -1,6 +1,8 @@
 //! `LocalResponse::render` and `deprecation_headers`: the exact status, headers (in order) and
 //! JSON body of every response the filters send themselves.
 
+#![cfg(test)]
+
 mod common;
 
 use common::{BASE, Client, Silent, build, map_with};
@@ -85,6 +87,11 @@ fn unsafe_paths_get_400_with_the_reason() {
             "the request target has a control character or space",
         ),
         ("api01", "not_origin_form", "the path must start with '/'"),
+        (
+            "/api01/caf\u{e9}",
+            "non_ascii",
+            "the request target has a byte outside ASCII (percent-encode it)",
+        ),
     ] {
         check(
             &map,

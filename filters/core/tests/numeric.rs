@@ -1,6 +1,8 @@
 //! `numeric`: status and duration properties as each engine encodes them (Kong's ngx_wasm_module:
 //! ASCII text, seconds for durations; Envoy: 8-byte little-endian integers, nanoseconds).
 
+#![cfg(test)]
+
 use kdp_migrate_core::numeric::{duration_ms, integer};
 
 #[test]

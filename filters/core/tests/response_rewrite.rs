@@ -1,6 +1,8 @@
 //! `ResponseRewrite`: upstream `Location`, `Content-Location`, `Refresh` and `Set-Cookie` values
 //! rewritten so the client stays on the entry it used (issue 5). `None` means "left as it is".
 
+#![cfg(test)]
+
 mod common;
 
 use common::{BASE, build};

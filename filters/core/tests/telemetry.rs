@@ -2,6 +2,8 @@
 //! contract in docs/architecture.md, "Telemetry line"), and the counter names Kong's Prometheus
 //! plugin cuts labels out of.
 
+#![cfg(test)]
+
 mod common;
 
 use common::{BASE, Client, Silent, build, map_with};
@@ -28,18 +30,21 @@ const KEYS: [&str; 16] = [
     "would_location",
 ];
 
-/// Rows of `(host, target, client, status, latency, expected line)`; the engine's measurements
-/// besides status and latency are fixed: `GET`, one Location and two cookies rewritten.
+/// `(host, target, client, status, latency_ms, expected line)`.
+type Row<'a> = (
+    &'a str,
+    &'a str,
+    &'a dyn ClientFacts,
+    Option<u64>,
+    Option<f64>,
+    &'a str,
+);
+
+/// Rows for one map; the engine's measurements besides status and latency are fixed: `GET`, one
+/// Location and two cookies rewritten.
 struct LineTest<'a> {
     map: &'a MigrationMap,
-    cases: Vec<(
-        &'a str,
-        &'a str,
-        &'a dyn ClientFacts,
-        Option<u64>,
-        Option<f64>,
-        &'a str,
-    )>,
+    cases: Vec<Row<'a>>,
 }
 
 impl LineTest<'_> {
@@ -64,12 +69,10 @@ impl LineTest<'_> {
 
 /// The top-level keys of a flat JSON object, in the order written.
 fn keys_in_order(line: &str) -> Vec<String> {
-    let mut keys = Vec::new();
-    let mut deserializer = serde_json::Deserializer::from_str(line);
-    let value: serde_json::Map<String, serde_json::Value> =
-        serde::Deserialize::deserialize(&mut deserializer).unwrap_or_default();
-    // serde_json's Map is sorted unless `preserve_order`; find each key's position in the text.
-    let mut positions: Vec<(usize, String)> = value
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(line).unwrap_or_default();
+    // serde_json's Map is sorted (no `preserve_order`): order the keys by where they are written.
+    let mut positions: Vec<(usize, String)> = object
         .keys()
         .map(|key| {
             (
@@ -79,10 +82,8 @@ fn keys_in_order(line: &str) -> Vec<String> {
         })
         .collect();
     positions.sort();
-    keys.extend(positions.into_iter().map(|(_, key)| key));
-    keys
+    positions.into_iter().map(|(_, key)| key).collect()
 }
-
 #[test]
 fn lines_have_the_contract_keys_in_order() {
     let map = build(BASE);

@@ -5,7 +5,11 @@
 //! - `request_headers`, `response_headers`, `log`: panic in that callback (a panic is a trap:
 //!   the SDK logs the message at critical level, then the instance hits `unreachable`);
 //! - `hostcall`: call `proxy_http_call`, a hostcall host-test does not provide;
-//! - `pause`: return `Pause` from `on_http_request_headers` without answering.
+//! - `pause`: return `Pause` from `on_http_request_headers` without answering;
+//! - `authority`: set `:authority` to `elsewhere.example` (read-only in Kong, the upstream Host in
+//!   Envoy);
+//! - `probe`: log what the engine shows: pseudo-headers and properties in
+//!   `on_http_request_headers`, `response.code` (hex bytes) in `on_log`.
 //!
 //! Every callback logs `test_trap: <callback>` at info level (with the status it sees in
 //! `on_http_response_headers`), so tests can see which callbacks ran. The configuration
@@ -28,7 +32,11 @@ impl Context for TrapRoot {}
 
 impl RootContext for TrapRoot {
     fn on_configure(&mut self, _size: usize) -> bool {
-        let config = hostcalls::get_buffer(proxy_wasm::types::BufferType::PluginConfiguration, 0, usize::MAX);
+        let config = hostcalls::get_buffer(
+            proxy_wasm::types::BufferType::PluginConfiguration,
+            0,
+            usize::MAX,
+        );
         if matches!(config, Ok(Some(bytes)) if bytes == b"refuse") {
             note(LogLevel::Error, "test_trap: configuration refused");
             return false;
@@ -49,15 +57,20 @@ struct TrapHttp;
 
 /// What the request asked for, read through the non-panicking hostcall.
 fn requested() -> Option<String> {
-    match hostcalls::get_map_value(MapType::HttpRequestHeaders, "x-test-trap") {
-        Ok(value) => value,
-        Err(_) => None,
-    }
+    hostcalls::get_map_value(MapType::HttpRequestHeaders, "x-test-trap").unwrap_or_default()
 }
 
 fn note(level: LogLevel, message: &str) {
     // A failing log call has nowhere to report to; ignoring it is the only option.
     let _ = hostcalls::log(level, message);
+}
+
+/// A property as text, `-` when the engine has none.
+fn property(path: &[&str]) -> String {
+    match hostcalls::get_property(path.to_vec()) {
+        Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+        _ => "-".to_owned(),
+    }
 }
 
 /// Traps the instance when the request asked for a trap in `phase`.
@@ -81,10 +94,45 @@ impl HttpContext for TrapHttp {
         trap_if_asked("request_headers");
         match requested().as_deref() {
             Some("hostcall") => {
-                let _ = hostcalls::dispatch_http_call("upstream", vec![], None, vec![], Duration::from_secs(1));
+                let _ = hostcalls::dispatch_http_call(
+                    "upstream",
+                    vec![],
+                    None,
+                    vec![],
+                    Duration::from_secs(1),
+                );
                 Action::Continue
             }
             Some("pause") => Action::Pause,
+            Some("authority") => {
+                let _ = hostcalls::set_map_value(
+                    MapType::HttpRequestHeaders,
+                    ":authority",
+                    Some("elsewhere.example"),
+                );
+                Action::Continue
+            }
+            Some("probe") => {
+                let header = |name: &str| {
+                    hostcalls::get_map_value(MapType::HttpRequestHeaders, name)
+                        .ok()
+                        .flatten()
+                        .unwrap_or_else(|| "-".to_owned())
+                };
+                note(
+                    LogLevel::Info,
+                    &format!(
+                        "test_trap: probe :authority={} :path={} host={} request.path={} ngx.request_uri={} source.address={}",
+                        header(":authority"),
+                        header(":path"),
+                        header("host"),
+                        property(&["request", "path"]),
+                        property(&["ngx", "request_uri"]),
+                        property(&["source", "address"]),
+                    ),
+                );
+                Action::Continue
+            }
             _ => Action::Continue,
         }
     }
@@ -94,13 +142,27 @@ impl HttpContext for TrapHttp {
             .ok()
             .flatten()
             .unwrap_or_default();
-        note(LogLevel::Info, &format!("test_trap: on_response_headers :status={status}"));
+        note(
+            LogLevel::Info,
+            &format!("test_trap: on_response_headers :status={status}"),
+        );
         trap_if_asked("response_headers");
         Action::Continue
     }
 
     fn on_log(&mut self) {
         note(LogLevel::Info, "test_trap: on_log");
+        if requested().as_deref() == Some("probe") {
+            let code = hostcalls::get_property(vec!["response", "code"])
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let hex: String = code.iter().map(|byte| format!("{byte:02x}")).collect();
+            note(
+                LogLevel::Info,
+                &format!("test_trap: probe response.code={hex}"),
+            );
+        }
         trap_if_asked("log");
     }
 }

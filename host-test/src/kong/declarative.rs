@@ -69,7 +69,10 @@ pub(super) struct Filter {
 #[serde(untagged)]
 pub(super) enum Reference {
     Key(String),
-    Entity { name: Option<String>, id: Option<String> },
+    Entity {
+        name: Option<String>,
+        id: Option<String>,
+    },
 }
 
 impl Reference {

@@ -49,7 +49,9 @@ impl HostPattern {
                 let name = host_without_port(host);
                 name.len() > suffix.len() && name.ends_with(suffix.as_str())
             }
-            HostPattern::TrailingWildcard(prefix) => host.len() > prefix.len() && host.starts_with(prefix.as_str()),
+            HostPattern::TrailingWildcard(prefix) => {
+                host.len() > prefix.len() && host.starts_with(prefix.as_str())
+            }
         }
     }
 }
@@ -74,18 +76,26 @@ impl Upstream {
         let mut upstream = Upstream {
             host: service.host.clone().unwrap_or_default(),
             port: service.port,
-            protocol: service.protocol.clone().unwrap_or_else(|| "http".to_owned()),
+            protocol: service
+                .protocol
+                .clone()
+                .unwrap_or_else(|| "http".to_owned()),
             path: service.path.clone().unwrap_or_default(),
         };
         if let Some(url) = &service.url {
-            let (protocol, rest) = url.split_once("://").ok_or_else(|| format!("service url {url:?} is not absolute"))?;
+            let (protocol, rest) = url
+                .split_once("://")
+                .ok_or_else(|| format!("service url {url:?} is not absolute"))?;
             let end = rest.find('/').unwrap_or(rest.len());
             let (authority, path) = rest.split_at(end);
             protocol.clone_into(&mut upstream.protocol);
             match authority.rsplit_once(':') {
                 Some((host, port)) if !host.contains(']') || host.ends_with(']') => {
                     upstream.host = host.to_owned();
-                    upstream.port = Some(port.parse().map_err(|_| format!("service url {url:?} has a bad port"))?);
+                    upstream.port = Some(
+                        port.parse()
+                            .map_err(|_| format!("service url {url:?} has a bad port"))?,
+                    );
                 }
                 _ => authority.clone_into(&mut upstream.host),
             }
@@ -142,15 +152,17 @@ pub struct RouteMatch<'r> {
 impl KongRoutes {
     /// Reads a declarative configuration file (YAML or JSON).
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("{}: {error}", path.display()))?;
         Self::parse(&text).map_err(|error| format!("{}: {error}", path.display()))
     }
 
     /// Parses a configuration.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let value: Value = serde_yaml::from_str(text).map_err(|error| format!("not YAML: {error}"))?;
-        let document: Declarative =
-            serde_json::from_value(value).map_err(|error| format!("not a Kong declarative configuration: {error}"))?;
+        let value: Value =
+            serde_yaml::from_str(text).map_err(|error| format!("not YAML: {error}"))?;
+        let document: Declarative = serde_json::from_value(value)
+            .map_err(|error| format!("not a Kong declarative configuration: {error}"))?;
         compile(document).map(|routes| Self { routes })
     }
 
@@ -183,7 +195,10 @@ impl KongRoutes {
                 continue;
             };
             // Strictly greater: on a tie the earlier route in the file wins.
-            if best.as_ref().is_none_or(|(current, _, _)| priority > *current) {
+            if best
+                .as_ref()
+                .is_none_or(|(current, _, _)| priority > *current)
+            {
                 best = Some((priority, index, matched));
             }
         }
@@ -213,7 +228,12 @@ struct Priority {
 impl CompiledRoute {
     /// Whether the route takes the request; with its priority and the path prefix it matched.
     fn matches(&self, method: &str, host: &str, path: &str) -> Option<(Priority, Option<String>)> {
-        if !self.methods.is_empty() && !self.methods.iter().any(|wanted| wanted.eq_ignore_ascii_case(method)) {
+        if !self.methods.is_empty()
+            && !self
+                .methods
+                .iter()
+                .any(|wanted| wanted.eq_ignore_ascii_case(method))
+        {
             return None;
         }
         let mut exact_host = false;
@@ -227,14 +247,20 @@ impl CompiledRoute {
             let mut found = None;
             for pattern in &self.paths {
                 let hit = match pattern {
-                    PathPattern::Prefix(prefix) => path.starts_with(prefix.as_str()).then(|| (false, prefix.clone())),
-                    PathPattern::Regex(regex) => regex.find(path).map(|hit| (true, hit.as_str().to_owned())),
+                    PathPattern::Prefix(prefix) => path
+                        .starts_with(prefix.as_str())
+                        .then(|| (false, prefix.clone())),
+                    PathPattern::Regex(regex) => {
+                        regex.find(path).map(|hit| (true, hit.as_str().to_owned()))
+                    }
                 };
                 // Regexes beat prefixes; among prefixes the longest wins.
                 if let Some(hit) = hit
                     && found
                         .as_ref()
-                        .is_none_or(|(is_regex, text): &(bool, String)| (hit.0, hit.1.len()) > (*is_regex, text.len()))
+                        .is_none_or(|(is_regex, text): &(bool, String)| {
+                            (hit.0, hit.1.len()) > (*is_regex, text.len())
+                        })
                 {
                     found = Some(hit);
                 }
@@ -243,8 +269,9 @@ impl CompiledRoute {
             regex = is_regex;
             matched = Some(text);
         }
-        let categories =
-            usize::from(!self.methods.is_empty()) + usize::from(!self.hosts.is_empty()) + usize::from(!self.paths.is_empty());
+        let categories = usize::from(!self.methods.is_empty())
+            + usize::from(!self.hosts.is_empty())
+            + usize::from(!self.paths.is_empty());
         let priority = Priority {
             categories,
             host: !self.hosts.is_empty(),
@@ -252,13 +279,23 @@ impl CompiledRoute {
             exact_host,
             regex,
             regex_priority: if regex { self.regex_priority } else { 0 },
-            prefix_len: if regex { 0 } else { matched.as_ref().map_or(0, String::len) },
+            prefix_len: if regex {
+                0
+            } else {
+                matched.as_ref().map_or(0, String::len)
+            },
         };
         Some((priority, matched))
     }
 
     /// The names the filters can read, and Kong's upstream Host and URI for this request.
-    fn routing(&self, target: &str, raw_path: &str, query: Option<&str>, matched: Option<&str>) -> Routing {
+    fn routing(
+        &self,
+        target: &str,
+        raw_path: &str,
+        query: Option<&str>,
+        matched: Option<&str>,
+    ) -> Routing {
         let host_header = self.upstream.host_header();
         let stripped = match matched.filter(|_| self.strip_path) {
             // Strip from the raw path when it starts with the same bytes; Kong strips what the
@@ -358,27 +395,30 @@ fn compile(document: Declarative) -> Result<Vec<CompiledRoute>, String> {
         if service.is_some_and(|service| !enabled(service.enabled)) {
             continue;
         }
-        let label = route.name.clone().or_else(|| route.id.clone()).unwrap_or_else(|| "(unnamed)".to_owned());
+        let label = route
+            .name
+            .clone()
+            .or_else(|| route.id.clone())
+            .unwrap_or_else(|| "(unnamed)".to_owned());
         let service_chain = service.and_then(|service| {
             service.filter_chains.first().or_else(|| {
                 top_chains.iter().find(|chain| {
-                    chain
-                        .service
-                        .as_ref()
-                        .is_some_and(|reference| reference.matches(service.name.as_deref(), service.id.as_deref()))
+                    chain.service.as_ref().is_some_and(|reference| {
+                        reference.matches(service.name.as_deref(), service.id.as_deref())
+                    })
                 })
             })
         });
         let route_chain = route.filter_chains.first().or_else(|| {
             top_chains.iter().find(|chain| {
-                chain
-                    .route
-                    .as_ref()
-                    .is_some_and(|reference| reference.matches(route.name.as_deref(), route.id.as_deref()))
+                chain.route.as_ref().is_some_and(|reference| {
+                    reference.matches(route.name.as_deref(), route.id.as_deref())
+                })
             })
         });
         // Kong runs the service's chain first, then the route's.
-        let mut filters = specs(service_chain).map_err(|error| format!("route {label}: {error}"))?;
+        let mut filters =
+            specs(service_chain).map_err(|error| format!("route {label}: {error}"))?;
         filters.extend(specs(route_chain).map_err(|error| format!("route {label}: {error}"))?);
         let paths = route
             .paths
@@ -391,7 +431,8 @@ fn compile(document: Declarative) -> Result<Vec<CompiledRoute>, String> {
             })
             .collect::<Result<Vec<_>, String>>()?;
         let upstream = match service {
-            Some(service) => Upstream::from_service(service).map_err(|error| format!("route {label}: {error}"))?,
+            Some(service) => Upstream::from_service(service)
+                .map_err(|error| format!("route {label}: {error}"))?,
             None => Upstream::default(),
         };
         compiled.push(CompiledRoute {
@@ -399,7 +440,11 @@ fn compile(document: Declarative) -> Result<Vec<CompiledRoute>, String> {
             route_id: route.id.clone(),
             service_name: service.and_then(|service| service.name.clone()),
             service_id: service.and_then(|service| service.id.clone()),
-            hosts: route.hosts.iter().map(|host| HostPattern::parse(host)).collect(),
+            hosts: route
+                .hosts
+                .iter()
+                .map(|host| HostPattern::parse(host))
+                .collect(),
             paths,
             methods: route.methods.clone(),
             strip_path: route.strip_path.unwrap_or(true),
@@ -453,20 +498,34 @@ routes:
     #[test]
     fn picks_routes_as_kong_would() {
         let routes = KongRoutes::parse(CONFIG).unwrap();
-        let hit = routes.route("GET", "DEV-01.example:8000", "/api01/x?q=1").unwrap();
+        let hit = routes
+            .route("GET", "DEV-01.example:8000", "/api01/x?q=1")
+            .unwrap();
         assert_eq!(hit.routing.route_name.as_deref(), Some("api01-short"));
         assert_eq!(hit.routing.service_name.as_deref(), Some("api01"));
         assert_eq!(hit.routing.upstream_host, None);
-        assert_eq!(hit.routing.upstream_uri.as_deref(), Some("/base/api01/x?q=1"));
-        let names: Vec<_> = hit.filters.iter().map(|filter| filter.name.as_str()).collect();
+        assert_eq!(
+            hit.routing.upstream_uri.as_deref(),
+            Some("/base/api01/x?q=1")
+        );
+        let names: Vec<_> = hit
+            .filters
+            .iter()
+            .map(|filter| filter.name.as_str())
+            .collect();
         assert_eq!(names, ["migration_telemetry", "short_domain_router"]);
         assert_eq!(hit.filters[0].config, br#"{"short_host":"s"}"#);
         assert_eq!(hit.filters[1].config, br#"{"raw": true}"#);
 
-        let regex = routes.route("GET", "dev-01.example", "/api01/v2/x").unwrap();
+        let regex = routes
+            .route("GET", "dev-01.example", "/api01/v2/x")
+            .unwrap();
         assert_eq!(regex.routing.route_name.as_deref(), Some("api01-regex"));
         assert_eq!(regex.routing.upstream_uri.as_deref(), Some("/base/x"));
-        assert_eq!(regex.routing.upstream_host.as_deref(), Some("api01.internal:8080"));
+        assert_eq!(
+            regex.routing.upstream_host.as_deref(),
+            Some("api01.internal:8080")
+        );
         assert_eq!(regex.routing.forwarded_prefix.as_deref(), Some("/api01/v2"));
 
         let wildcard = routes.route("GET", "api01.source.example", "/x").unwrap();
@@ -474,9 +533,15 @@ routes:
 
         let fallback = routes.route("POST", "elsewhere.example", "/z").unwrap();
         assert_eq!(fallback.routing.route_name.as_deref(), Some("catch-all"));
-        assert_eq!(fallback.routing.upstream_host.as_deref(), Some("other.internal"));
+        assert_eq!(
+            fallback.routing.upstream_host.as_deref(),
+            Some("other.internal")
+        );
         assert_eq!(fallback.routing.upstream_uri.as_deref(), Some("/z"));
-        assert_eq!(routes.filter_names(), ["migration_telemetry", "short_domain_router"]);
+        assert_eq!(
+            routes.filter_names(),
+            ["migration_telemetry", "short_domain_router"]
+        );
     }
 
     #[test]

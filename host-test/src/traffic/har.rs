@@ -54,7 +54,9 @@ pub(super) fn entry(text: &str) -> Result<(Request, UpstreamResponse), String> {
     let parsed = url::split(recorded_url).ok_or("request.url is not an absolute URL")?;
     let mut headers = name_values(request.get("headers"), "request.headers")?;
     let take = |headers: &mut Vec<(String, String)>, name: &str| {
-        let at = headers.iter().position(|(key, _)| key.eq_ignore_ascii_case(name))?;
+        let at = headers
+            .iter()
+            .position(|(key, _)| key.eq_ignore_ascii_case(name))?;
         Some(headers.remove(at).1)
     };
     let authority = take(&mut headers, ":authority");
@@ -68,7 +70,11 @@ pub(super) fn entry(text: &str) -> Result<(Request, UpstreamResponse), String> {
     let mut recorded = Request::new(method, &host, &path);
     recorded.scheme = parsed.scheme.to_ascii_lowercase();
     recorded.headers = headers;
-    if let Some(millis) = value.get("time").and_then(Value::as_f64).filter(|millis| *millis >= 0.0) {
+    if let Some(millis) = value
+        .get("time")
+        .and_then(Value::as_f64)
+        .filter(|millis| *millis >= 0.0)
+    {
         recorded.duration = Duration::from_secs_f64(millis / 1000.0);
     }
     let mut response = UpstreamResponse::default();

@@ -12,7 +12,11 @@ pub(super) fn string<'v>(value: &'v Value, key: &str, path: &str) -> Result<&'v 
 }
 
 /// An optional string field.
-pub(super) fn optional_string<'v>(value: &'v Value, key: &str, path: &str) -> Result<Option<&'v str>, String> {
+pub(super) fn optional_string<'v>(
+    value: &'v Value,
+    key: &str,
+    path: &str,
+) -> Result<Option<&'v str>, String> {
     match value.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text)),
@@ -22,7 +26,10 @@ pub(super) fn optional_string<'v>(value: &'v Value, key: &str, path: &str) -> Re
 
 /// Headers recorded as an object whose values are strings or arrays of strings (Kong's
 /// serializer, JSONL), flattened to pairs.
-pub(super) fn header_object(value: Option<&Value>, path: &str) -> Result<Vec<(String, String)>, String> {
+pub(super) fn header_object(
+    value: Option<&Value>,
+    path: &str,
+) -> Result<Vec<(String, String)>, String> {
     let Some(value) = value else {
         return Ok(Vec::new());
     };
@@ -36,12 +43,18 @@ pub(super) fn header_object(value: Option<&Value>, path: &str) -> Result<Vec<(St
             Value::Array(items) => {
                 for item in items {
                     let Value::String(text) = item else {
-                        return Err(format!("{path}.{name} is not a string or a list of strings"));
+                        return Err(format!(
+                            "{path}.{name} is not a string or a list of strings"
+                        ));
                     };
                     pairs.push((name.clone(), text.clone()));
                 }
             }
-            _ => return Err(format!("{path}.{name} is not a string or a list of strings")),
+            _ => {
+                return Err(format!(
+                    "{path}.{name} is not a string or a list of strings"
+                ));
+            }
         }
     }
     Ok(pairs)
@@ -70,7 +83,10 @@ pub(super) fn check_target(path: &str, field: &str) -> Result<(), String> {
     if !path.starts_with('/') {
         return Err(format!("{field} does not start with /"));
     }
-    if path.bytes().any(|byte| byte.is_ascii_control() || byte == b' ') {
+    if path
+        .bytes()
+        .any(|byte| byte.is_ascii_control() || byte == b' ')
+    {
         return Err(format!("{field} contains a space or a control character"));
     }
     Ok(())

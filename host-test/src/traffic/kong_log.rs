@@ -28,7 +28,10 @@ pub(super) fn entry(value: &Value) -> Result<(Request, UpstreamResponse), String
     };
     check_target(&path, "request.uri")?;
     let mut headers = header_object(request.get("headers"), "request.headers")?;
-    let host = match headers.iter().position(|(name, _)| name.eq_ignore_ascii_case("host")) {
+    let host = match headers
+        .iter()
+        .position(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
         Some(at) => headers.remove(at).1,
         None => parsed_url
             .as_ref()

@@ -40,7 +40,9 @@ impl FromStr for Format {
             "kong" => Ok(Format::Kong),
             "har" => Ok(Format::Har),
             "jsonl" => Ok(Format::Jsonl),
-            other => Err(format!("unknown traffic format {other:?} (expected auto, kong, har or jsonl)")),
+            other => Err(format!(
+                "unknown traffic format {other:?} (expected auto, kong, har or jsonl)"
+            )),
         }
     }
 }
@@ -169,7 +171,11 @@ fn parse_document(text: &str, traffic: &mut Traffic, format: Format) -> Result<(
     for raw in document.log.entries {
         let line = line_of(text, raw);
         match har::entry(raw.get()) {
-            Ok((request, response)) => traffic.entries.push(Recorded { line, request, response }),
+            Ok((request, response)) => traffic.entries.push(Recorded {
+                line,
+                request,
+                response,
+            }),
             Err(reason) => traffic.malformed.push(Malformed { line, reason }),
         }
     }
@@ -199,7 +205,13 @@ fn parse_lines(bytes: &[u8], traffic: &mut Traffic, format: Format) {
             match serde_json::from_str::<Vec<&RawValue>>(line) {
                 Ok(entries) => {
                     for (position, raw) in entries.into_iter().enumerate() {
-                        read_entry(raw.get(), number, traffic, Some(position + 1), only.or(Some(EntryKind::Kong)));
+                        read_entry(
+                            raw.get(),
+                            number,
+                            traffic,
+                            Some(position + 1),
+                            only.or(Some(EntryKind::Kong)),
+                        );
                     }
                 }
                 Err(error) => traffic.malformed.push(Malformed {
@@ -214,7 +226,13 @@ fn parse_lines(bytes: &[u8], traffic: &mut Traffic, format: Format) {
 }
 
 /// Reads one JSON object as a Kong entry or a JSONL request (`kind` forces one).
-fn read_entry(text: &str, line: usize, traffic: &mut Traffic, position: Option<usize>, kind: Option<EntryKind>) {
+fn read_entry(
+    text: &str,
+    line: usize,
+    traffic: &mut Traffic,
+    position: Option<usize>,
+    kind: Option<EntryKind>,
+) {
     let prefix = |reason: String| match position {
         Some(position) => format!("entry {position}: {reason}"),
         None => reason,
@@ -244,10 +262,181 @@ fn read_entry(text: &str, line: usize, traffic: &mut Traffic, position: Option<u
         None => Err("neither a Kong log entry nor a JSONL request".to_owned()),
     };
     match result {
-        Ok((request, response)) => traffic.entries.push(Recorded { line, request, response }),
+        Ok((request, response)) => traffic.entries.push(Recorded {
+            line,
+            request,
+            response,
+        }),
         Err(reason) => traffic.malformed.push(Malformed {
             line,
             reason: prefix(reason),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KONG_LINE: &str = r#"{"request":{"method":"GET","uri":"/api01/x?q=1","url":"https://dev-01.example:8443/api01/x?q=1","headers":{"host":"dev-01.example","cookie":["a=1","b=2"]}},"response":{"status":201,"headers":{"location":"/y"}},"latencies":{"request":7},"client_ip":"10.0.0.9"}"#;
+
+    #[test]
+    fn reads_kong_log_entries() {
+        let traffic = parse(KONG_LINE.as_bytes(), Format::Auto).unwrap();
+        assert_eq!(traffic.malformed, []);
+        let entry = &traffic.entries[0];
+        assert_eq!(entry.line, 1);
+        let request = &entry.request;
+        assert_eq!(
+            (
+                request.method.as_str(),
+                request.host.as_str(),
+                request.path.as_str()
+            ),
+            ("GET", "dev-01.example", "/api01/x?q=1")
+        );
+        assert_eq!(request.scheme, "https");
+        assert_eq!(request.client_address, "10.0.0.9");
+        assert_eq!(request.duration, std::time::Duration::from_millis(7));
+        assert_eq!(
+            request.headers,
+            [
+                ("cookie".to_owned(), "a=1".to_owned()),
+                ("cookie".to_owned(), "b=2".to_owned())
+            ]
+        );
+        assert_eq!(entry.response.status, 201);
+        assert_eq!(
+            entry.response.headers,
+            [("location".to_owned(), "/y".to_owned())]
+        );
+    }
+
+    #[test]
+    fn reads_jsonl_requests_and_http_log_batches_line_by_line() {
+        let text = format!(
+            "{}\n\n[{KONG_LINE},{{\"request\":{{}}}}]\n{{\"method\":\"POST\",\"host\":\"h\",\"path\":\"/p?x\",\"headers\":{{\"a\":\"1\"}}}}\n",
+            KONG_LINE
+        );
+        let traffic = parse(text.as_bytes(), Format::Auto).unwrap();
+        let lines: Vec<usize> = traffic.entries.iter().map(|entry| entry.line).collect();
+        assert_eq!(lines, [1, 3, 4]);
+        assert_eq!(
+            traffic.malformed,
+            [Malformed {
+                line: 3,
+                reason: "entry 2: request.method is missing".to_owned()
+            }]
+        );
+        assert_eq!(traffic.entries[2].request.method, "POST");
+    }
+
+    #[test]
+    fn a_forced_format_refuses_the_other_kind() {
+        let traffic = parse(
+            b"{\"method\":\"GET\",\"host\":\"h\",\"path\":\"/\"}\n",
+            Format::Kong,
+        )
+        .unwrap();
+        assert_eq!(traffic.malformed[0].reason, "request is missing");
+        let traffic = parse(KONG_LINE.as_bytes(), Format::Jsonl).unwrap();
+        assert_eq!(traffic.malformed[0].reason, "method is missing");
+    }
+
+    #[test]
+    fn reads_har_documents_reporting_entries_at_their_lines() {
+        let har = r#"{
+  "log": {
+    "entries": [
+      {
+        "request": {"method": "GET", "url": "https://Dev-01.example/api01/a%2Fb?x=1#frag", "headers": [{"name": "Cookie", "value": "a=1"}]},
+        "response": {"status": 302, "headers": [{"name": "Location", "value": "/z"}]},
+        "time": 12.5
+      },
+      {
+        "request": {"method": "GET"}
+      },
+      {
+        "request": {"method": "GET", "url": "https://h2.example/ignored", "headers": [{"name": ":authority", "value": "h2.example:443"}, {"name": ":path", "value": "/raw/%2e?q"}]}
+      }
+    ]
+  }
+}"#;
+        let traffic = parse(har.as_bytes(), Format::Auto).unwrap();
+        assert_eq!(
+            traffic.malformed,
+            [Malformed {
+                line: 9,
+                reason: "request.url is missing".to_owned()
+            }]
+        );
+        let first = &traffic.entries[0];
+        assert_eq!(first.line, 4);
+        assert_eq!(
+            (first.request.host.as_str(), first.request.path.as_str()),
+            ("Dev-01.example", "/api01/a%2Fb?x=1")
+        );
+        assert_eq!(
+            first.request.headers,
+            [("Cookie".to_owned(), "a=1".to_owned())]
+        );
+        assert_eq!(
+            first.request.duration,
+            std::time::Duration::from_micros(12_500)
+        );
+        assert_eq!(first.response.status, 302);
+        let second = &traffic.entries[1];
+        assert_eq!(second.line, 12);
+        assert_eq!(
+            (second.request.host.as_str(), second.request.path.as_str()),
+            ("h2.example:443", "/raw/%2e?q")
+        );
+        assert!(second.request.headers.is_empty());
+    }
+
+    #[test]
+    fn a_broken_har_is_unusable_but_broken_lines_are_not() {
+        let error = parse(b"{\"log\": {\"entries\": [}", Format::Har).unwrap_err();
+        assert_eq!(error.line, 1);
+        assert!(
+            error.reason.starts_with("not a JSON document: "),
+            "{}",
+            error.reason
+        );
+        let traffic = parse(b"{\"log\": \nnot json\n", Format::Auto).unwrap();
+        let lines: Vec<usize> = traffic
+            .malformed
+            .iter()
+            .map(|malformed| malformed.line)
+            .collect();
+        assert_eq!(lines, [1, 2]);
+    }
+
+    #[test]
+    fn reads_a_pretty_printed_http_log_batch() {
+        let text = format!("[\n  {KONG_LINE},\n  {KONG_LINE}\n]\n");
+        let traffic = parse(text.as_bytes(), Format::Auto).unwrap();
+        let lines: Vec<usize> = traffic.entries.iter().map(|entry| entry.line).collect();
+        assert_eq!(lines, [2, 3]);
+    }
+
+    #[test]
+    fn refuses_unusable_targets() {
+        let line = |path: &str| {
+            format!(
+                "{{\"method\":\"GET\",\"host\":\"h\",\"path\":{}}}",
+                serde_json::to_string(path).unwrap()
+            )
+        };
+        for (path, reason) in [
+            ("", "path is empty"),
+            ("x", "path does not start with /"),
+            ("/a b", "path contains a space or a control character"),
+        ] {
+            let traffic = parse(line(path).as_bytes(), Format::Jsonl).unwrap();
+            assert_eq!(traffic.malformed[0].reason, reason, "{path:?}");
+        }
+        let traffic = parse(b"\xff\xfe\n", Format::Auto).unwrap();
+        assert_eq!(traffic.malformed[0].reason, "not UTF-8");
     }
 }

@@ -11,16 +11,24 @@ pub(super) struct Url<'u> {
 
 pub(super) fn split(url: &str) -> Option<Url<'_>> {
     let (scheme, rest) = url.split_once("://")?;
-    if scheme.is_empty() || !scheme.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"+-.".contains(&byte)) {
+    if scheme.is_empty()
+        || !scheme
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"+-.".contains(&byte))
+    {
         return None;
     }
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, remainder) = rest.split_at(end);
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     if authority.is_empty() {
         return None;
     }
-    let target = remainder.split_once('#').map_or(remainder, |(target, _)| target);
+    let target = remainder
+        .split_once('#')
+        .map_or(remainder, |(target, _)| target);
     let target = match target.chars().next() {
         None => "/".to_owned(),
         Some('?') => format!("/{target}"),

@@ -1,13 +1,21 @@
 //! Shared by the integration tests: where the built filters are, one compiled library per test
 //! binary, and the seed map.
-#![allow(dead_code)] // each test binary uses its own subset
+#![allow(dead_code)]
+// each test binary uses its own subset
 // Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use kdp_migrate_host_test::{FilterLibrary, FilterSpec, Host, LogLevel, Mode, Outcome, Request, Routing, UpstreamResponse};
+use kdp_migrate_host_test::{
+    FilterLibrary, FilterSpec, Host, LogLevel, Mode, Outcome, Request, Routing, UpstreamResponse,
+};
 
 /// The shipped filters.
 pub const FILTERS: [&str; 5] = [
@@ -59,7 +67,9 @@ pub fn library() -> &'static FilterLibrary {
         for name in FILTERS {
             library.load(name, &wasm(&filters_dir(), name)).unwrap();
         }
-        library.load("test_trap", &wasm(&test_filters_dir(), "test_trap")).unwrap();
+        library
+            .load("test_trap", &wasm(&test_filters_dir(), "test_trap"))
+            .unwrap();
         library
     })
 }
@@ -69,7 +79,9 @@ pub fn trap_library() -> &'static FilterLibrary {
     static LIBRARY: OnceLock<FilterLibrary> = OnceLock::new();
     LIBRARY.get_or_init(|| {
         let mut library = FilterLibrary::new().unwrap();
-        library.load("test_trap", &wasm(&test_filters_dir(), "test_trap")).unwrap();
+        library
+            .load("test_trap", &wasm(&test_filters_dir(), "test_trap"))
+            .unwrap();
         library
     })
 }
@@ -80,9 +92,16 @@ pub fn seed_map() -> Vec<u8> {
 }
 
 /// A host in `mode` with one chain of `filters`, each configured with `config`.
-pub fn host_with(mode: Mode, filters: &[&str], config: &[u8]) -> (Host, kdp_migrate_host_test::ChainId) {
+pub fn host_with(
+    mode: Mode,
+    filters: &[&str],
+    config: &[u8],
+) -> (Host, kdp_migrate_host_test::ChainId) {
     let mut host = Host::new(library(), mode);
-    let specs: Vec<FilterSpec> = filters.iter().map(|name| FilterSpec::new(name, config)).collect();
+    let specs: Vec<FilterSpec> = filters
+        .iter()
+        .map(|name| FilterSpec::new(name, config))
+        .collect();
     let chain = host.add_chain(&specs).unwrap();
     (host, chain)
 }
@@ -122,7 +141,10 @@ impl Gateway {
     pub fn new(mode: Mode, map: &[u8]) -> Self {
         let mut host = Host::new(library(), mode);
         let mut chain = |names: &[&str]| {
-            let specs: Vec<FilterSpec> = names.iter().map(|name| FilterSpec::new(name, map)).collect();
+            let specs: Vec<FilterSpec> = names
+                .iter()
+                .map(|name| FilterSpec::new(name, map))
+                .collect();
             host.add_chain(&specs).unwrap()
         };
         let short = chain(&["migration_telemetry", "short_domain_router"]);
@@ -146,12 +168,14 @@ impl Gateway {
             kdp_migrate_core::Entry::Legacy => self.legacy,
             kdp_migrate_core::Entry::Long | kdp_migrate_core::Entry::Unknown => self.other,
         };
-        self.host.run_with(chain, request, &Routing::default(), upstream)
+        self.host
+            .run_with(chain, request, &Routing::default(), upstream)
     }
 
     /// Through the combined filter alone.
     pub fn combined(&mut self, request: &Request, upstream: &UpstreamResponse) -> Outcome {
-        self.host.run_with(self.combined, request, &Routing::default(), upstream)
+        self.host
+            .run_with(self.combined, request, &Routing::default(), upstream)
     }
 
     /// Through both; what the client and the upstream see must be the same. Returns the split one.
@@ -167,7 +191,10 @@ impl Gateway {
     }
 
     pub fn get(&mut self, host: &str, path: &str) -> Outcome {
-        self.both(&Request::new("GET", host, path), &UpstreamResponse::default())
+        self.both(
+            &Request::new("GET", host, path),
+            &UpstreamResponse::default(),
+        )
     }
 }
 
@@ -177,6 +204,10 @@ pub fn telemetry(outcome: &Outcome, filter: &str) -> serde_json::Value {
         .filter_logs(filter, LogLevel::Info)
         .filter(|line| line.starts_with('{'))
         .collect();
-    assert_eq!(lines.len(), 1, "one telemetry line from {filter}: {lines:?}");
+    assert_eq!(
+        lines.len(),
+        1,
+        "one telemetry line from {filter}: {lines:?}"
+    );
     serde_json::from_str(lines[0]).unwrap()
 }

@@ -2,6 +2,7 @@
 //! decision, so that each table row reads `host, target → what happens`.
 //!
 //! Each test binary uses only part of this module.
+#![cfg(test)]
 #![allow(dead_code)]
 
 use kdp_migrate_core::{Answer, ClientFacts, Decision, MigrationMap, Outcome};
