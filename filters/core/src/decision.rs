@@ -206,7 +206,7 @@ pub struct Decision<'m, 'r> {
     pub stage: Option<RedirectStage>,
     /// In observe mode: what redirect mode would have done.
     pub would: Option<Outcome<'m, 'r>>,
-    /// For a legacy request: where it would be redirected (the `successor-version`).
+    /// For a legacy request with a safe target: where it would be redirected (the `successor-version`).
     pub successor: Option<Location<'m, 'r>>,
 }
 
@@ -368,7 +368,8 @@ fn decide_legacy<'m, 'r>(
         outcome,
         stage,
         would,
-        successor: Some(successor),
+        // An unsafe target never goes into a header, not even the successor `Link` of its 400.
+        successor: path::check(raw).is_ok().then_some(successor),
     }
 }
 

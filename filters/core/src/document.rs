@@ -71,8 +71,11 @@ fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Re
 }
 
 /// A field with a default value that, when written, must hold a value.
-fn not_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<T, D::Error> {
-    present(deserializer).and_then(|value| value.ok_or_else(|| D::Error::custom("must not be null")))
+fn not_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    present(deserializer)
+        .and_then(|value| value.ok_or_else(|| D::Error::custom("must not be null")))
 }
 
 /// A required field: absent is reported by validation ("is required"), `null` here.

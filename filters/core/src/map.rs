@@ -328,7 +328,11 @@ impl MigrationMap {
 fn syntax_error<E: std::fmt::Display>(error: serde_path_to_error::Error<E>) -> ConfigError {
     let path = error.path().to_string();
     // serde_path_to_error says `.` for the document itself and `?` where it has no path.
-    let path = if path == "." || path == "?" { "$".to_owned() } else { path };
+    let path = if path == "." || path == "?" {
+        "$".to_owned()
+    } else {
+        path
+    };
     ConfigError::new(path, Problem::Syntax(error.inner().to_string()))
 }
 

@@ -5,7 +5,7 @@ use crate::decision::Decision;
 
 /// The deprecation headers for a legacy request's response; empty when the API signals nothing.
 pub fn deprecation_headers(decision: &Decision<'_, '_>) -> Vec<(&'static str, String)> {
-    let (Some(policy), Some(successor)) = (decision.legacy_policy(), decision.successor) else {
+    let Some(policy) = decision.legacy_policy() else {
         return Vec::new();
     };
     if !policy.signals_deprecation() {
@@ -18,15 +18,19 @@ pub fn deprecation_headers(decision: &Decision<'_, '_>) -> Vec<(&'static str, St
     if let Some(sunset) = &policy.sunset {
         headers.push(("sunset", sunset.header.to_string()));
     }
-    let mut link = String::with_capacity(128);
-    link.push('<');
-    successor.write_to(&mut link);
-    link.push_str(">; rel=\"successor-version\"");
-    if let Some(url) = &policy.deprecation_link {
-        link.push_str(", <");
-        link.push_str(url);
-        link.push_str(">; rel=\"deprecation\"");
+    // No successor for an unsafe target (it is answered 400 and never echoed into a header).
+    let mut links = Vec::with_capacity(2);
+    if let Some(successor) = decision.successor {
+        links.push(format!(
+            "<{}>; rel=\"successor-version\"",
+            successor.render()
+        ));
     }
-    headers.push(("link", link));
+    if let Some(url) = &policy.deprecation_link {
+        links.push(format!("<{url}>; rel=\"deprecation\""));
+    }
+    if !links.is_empty() {
+        headers.push(("link", links.join(", ")));
+    }
     headers
 }

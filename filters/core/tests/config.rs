@@ -307,24 +307,24 @@ fn nulls_are_refused_not_taken_for_defaults() {
         ),
         (
             doc!(r#""apis":[{"name":"a"}],"rewrite_responses":null"#),
-            "rewrite_responses: invalid type: null, expected a boolean at line 1 column 104",
+            "rewrite_responses: must not be null (leave the field out for its default) at line 1 column 105",
         ),
     ])
     .run();
 }
 
-/// `"unmatched": null` and `"trailing_slash": null` read "expected value", which is wrong (there
-/// is a value, `null`) and unlike every other null in the map.
+/// `"unmatched": null` and `"trailing_slash": null` once read "expected value", which was wrong
+/// (there is a value, `null`) and unlike every other null in the map.
 #[test]
 fn null_top_level_choices_say_null() {
     RefuseTest(&[
         (
             doc!(r#""apis":[{"name":"a"}],"unmatched":null"#),
-            "unmatched: must not be null (leave the field out for its default) at line 1 column 93",
+            "unmatched: must not be null (leave the field out for its default) at line 1 column 97",
         ),
         (
             doc!(r#""apis":[{"name":"a"}],"trailing_slash":null"#),
-            "trailing_slash: must not be null (leave the field out for its default) at line 1 column 98",
+            "trailing_slash: must not be null (leave the field out for its default) at line 1 column 102",
         ),
     ])
     .run();
