@@ -35,6 +35,9 @@ pub(crate) struct FilterContext {
     /// Read in the request phase; read later only when that phase did not run for this filter
     /// (another filter answered first).
     facts: Option<RequestFacts>,
+    /// The scheme the client used, read in the request phase (Envoy refuses request-header reads
+    /// in the response phase) for the forwards whose responses this filter rewrites.
+    client_scheme: Option<String>,
     /// This filter sent the local response (its own headers are already on it).
     answered: bool,
     /// `Location`-like and `Set-Cookie` headers rewritten (or, for a telemetry-only filter, that the
@@ -48,6 +51,7 @@ impl FilterContext {
             shared,
             map,
             facts: None,
+            client_scheme: None,
             answered: false,
             rewritten: (0, 0),
         }
@@ -131,7 +135,6 @@ impl FilterContext {
     }
 
     /// Rewrites (or, with `apply` false, only counts) the response headers for the client's entry.
-    /// The client's scheme is read only if a URL header is there to rewrite.
     fn rewrite_response(&mut self, target: RewriteFor<'_>, apply: bool) {
         let Ok(headers) = abi::headers(MapType::ResponseHeaders) else {
             return;
@@ -248,7 +251,17 @@ impl HttpContext for FilterContext {
                     LocalResponse::render(&decision, &respond, &facts.host, &facts.target);
                 action = self.answer(&decision, &response);
             }
-            Outcome::Forward(_) => self.forward(engine, &decision),
+            Outcome::Forward(_) => {
+                let rewrites = match decision.entry {
+                    Entry::Short => roles.router,
+                    Entry::Legacy => roles.host_rewrite,
+                    Entry::Long | Entry::Unknown => false,
+                };
+                if rewrites && map.rewrite_responses() {
+                    self.client_scheme = Some(RequestFacts::client_scheme());
+                }
+                self.forward(engine, &decision);
+            }
             Outcome::Pass | Outcome::Respond(_) => {}
         }
         // Kong sends the Service's host upstream unless told otherwise; elsewhere the long host the

@@ -1061,6 +1061,11 @@ fn legacy_decisions_name_their_successor() {
         .successor
         .map(|s| s.render());
     assert_eq!(short.as_deref(), Some("https://dev-01.test/v2/orders/17"));
+    // An unsafe target has no successor: it is never echoed into a header.
+    for target in ["/a/../b", "/x?q=\r\n", "/a%2fb"] {
+        let decision = map.decide("api01.old.test", target, &Client::default());
+        assert_eq!(decision.successor, None, "{target:?}");
+    }
     for (host, target) in [
         ("dev-01.test", "/api01/x"),
         ("api01.long.test", "/x"),

@@ -300,9 +300,9 @@ fn trailing_slash_redirects_are_path_absolute() {
     }
 }
 
-/// A legacy 400 is a response to a legacy-entry request: it carries `Deprecation` and `Sunset`.
-/// (Whether its successor `Link` should point at the refused path is left open: see
-/// `no_header_value_carries_cr_lf_or_nul`.)
+/// A legacy 400 is a response to a legacy-entry request: it carries `Deprecation` and `Sunset`,
+/// but no successor `Link`: the refused target is never echoed into a header (see
+/// `no_header_value_carries_cr_lf_or_nul`); the deprecation link stays.
 #[test]
 fn legacy_400_carries_the_signals_too() {
     let map = map_with(SIGNALS);
@@ -317,6 +317,10 @@ fn legacy_400_carries_the_signals_too() {
     assert_eq!(names, ["deprecation", "sunset", "link", "content-type"]);
     assert_eq!(response.headers[0].1, "@1767225600");
     assert_eq!(response.headers[1].1, "Fri, 01 Jan 2027 00:00:00 GMT");
+    assert_eq!(
+        response.headers[2].1,
+        r#"<https://docs.test/migration>; rel="deprecation""#
+    );
     assert_eq!(response.headers[3].1, "application/json");
     let body: Value = serde_json::from_str(response.body.as_deref().unwrap()).unwrap();
     assert_eq!(
