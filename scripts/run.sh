@@ -7,10 +7,12 @@ rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip1 || rustup ta
 scripts/build-filters.sh
 echo "== built (dist/kong-filters, ready to mount as Kong's wasm_filters_path)"
 ls -l dist/kong-filters
-cargo build --quiet --release -p kdp-migrate-host-test
-for traffic in kong/examples/traffic/*.log kong/examples/traffic/*.har; do
-  [[ -e "$traffic" ]] || continue
-  echo "== replay $traffic (Kong mode, standard chains)"
-  target/release/kdp-migrate replay --map kong/map.json --traffic "$traffic" --filters dist/kong-filters --host kong \
-    || [[ $? -eq 1 ]]  # 1 = some requests ended in an error; the summary lists them
-done
+# The dev profile builds wasmtime optimised (see [profile.dev.package."*"]) and shares artefacts with the tests.
+cargo build --quiet -p kdp-migrate-host-test
+replay() {
+  echo "== kdp-migrate replay --traffic $1 --host $2"
+  target/debug/kdp-migrate replay --map kong/map.json --traffic "$1" --filters dist/kong-filters --host "$2" \
+    || [[ $? -eq 1 ]]  # 1 = some requests ended in an error; the summary on stderr lists them
+}
+replay kong/examples/traffic/kong-file-log.jsonl kong
+replay kong/examples/traffic/browser.har envoy
