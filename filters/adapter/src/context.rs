@@ -150,11 +150,11 @@ impl FilterContext {
         if !has_url && !has_cookie {
             return;
         }
-        let scheme = if has_url {
-            RequestFacts::client_scheme()
-        } else {
-            String::new()
-        };
+        // Read in the request phase: Envoy refuses request-header reads here.
+        let scheme = self
+            .client_scheme
+            .clone()
+            .unwrap_or_else(|| "https".to_owned());
         let rewrite = match target {
             RewriteFor::Short(api, short_host) => ResponseRewrite::short(api, short_host, &scheme),
             RewriteFor::Legacy(api, legacy_host) => {

@@ -1,4 +1,4 @@
-//! `MigrationMap::from_json` / `from_value`: one row per refusal with the exact message, and the
+//! `MigrationMap::from_json`: one row per refusal with the exact message, and the
 //! maps that must be accepted (the seed map, the documented example, every edge of every rule).
 
 #![cfg(test)]
