@@ -2,7 +2,7 @@
 
 use crate::document::{LegacyAction, RedirectTarget, TrailingSlash, Unmatched};
 use crate::legacy::LegacyPolicy;
-use crate::map::{Api, Entry, MigrationMap};
+use crate::map::{Api, Entry, HostKind, MigrationMap};
 use crate::path::{self, RawPath, UnsafePath};
 
 /// What the engine can tell about the client, asked only for legacy requests (canary split,
@@ -247,21 +247,24 @@ impl MigrationMap {
         target: &'r str,
         client: &dyn ClientFacts,
     ) -> Decision<'m, 'r> {
-        let classification = self.classify(host, target);
         let raw = RawPath::split(target);
-        match (classification.entry, classification.api) {
-            (Entry::Short, api) => self.decide_short(api, raw),
-            (Entry::Legacy, Some(api)) => decide_legacy(self, api, raw, client),
-            (entry, api) => Decision::pass(entry, api),
+        match self.host_kind(host) {
+            HostKind::Short => self.decide_short(raw),
+            HostKind::Legacy(api) => decide_legacy(self, api, raw, client),
+            HostKind::Long(api) => Decision::pass(Entry::Long, Some(api)),
+            HostKind::Unknown => Decision::pass(Entry::Unknown, None),
         }
     }
 
-    fn decide_short<'m, 'r>(&'m self, api: Option<&'m Api>, raw: RawPath<'r>) -> Decision<'m, 'r> {
+    fn decide_short<'m, 'r>(&'m self, raw: RawPath<'r>) -> Decision<'m, 'r> {
         let respond = |status, answer| Outcome::Respond(Respond { status, answer });
+        // One prefix match: the API (also for telemetry on a refused path) and what follows it.
+        let matched = self.match_prefix(raw.path);
+        let api = matched.map(|(api, _)| api);
         let outcome = if let Err(reason) = path::check(raw) {
             respond(400, Answer::UnsafePath(reason))
         } else {
-            match self.match_prefix(raw.path) {
+            match matched {
                 None if self.unmatched() == Unmatched::Pass => Outcome::Pass,
                 None => respond(404, Answer::NoApi),
                 Some((api, "")) if self.trailing_slash() == TrailingSlash::Redirect => respond(

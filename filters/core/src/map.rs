@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use crate::document::{ApiDocument, LegacyDocument, MapDocument, Object, TrailingSlash, Unmatched};
 use crate::error::{ConfigError, Problem};
 use crate::host::{self, HostBuffer, MAX_HOST_LEN};
@@ -80,6 +82,15 @@ pub struct Classification<'m> {
     pub api: Option<&'m Api>,
 }
 
+/// What a host is to the map.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum HostKind<'m> {
+    Short,
+    Long(&'m Api),
+    Legacy(&'m Api),
+    Unknown,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum HostRole {
     Long(usize),
@@ -91,8 +102,8 @@ enum HostRole {
 pub struct MigrationMap {
     short_host: Box<str>,
     apis: Vec<Api>,
-    hosts: HashMap<Box<str>, HostRole>,
-    prefixes: HashMap<Box<str>, usize>,
+    hosts: HashMap<Box<str>, HostRole, RandomState>,
+    prefixes: HashMap<Box<str>, usize, RandomState>,
     max_prefix_segments: usize,
     unmatched: Unmatched,
     rewrite_responses: bool,
@@ -129,8 +140,14 @@ impl MigrationMap {
         }
 
         let mut map = MigrationMap {
-            hosts: HashMap::with_capacity(api_documents.len() * (1 + document.legacy_hosts.len())),
-            prefixes: HashMap::with_capacity(api_documents.len()),
+            hosts: HashMap::with_capacity_and_hasher(
+                api_documents.len() * (1 + document.legacy_hosts.len()),
+                RandomState::default(),
+            ),
+            prefixes: HashMap::with_capacity_and_hasher(
+                api_documents.len(),
+                RandomState::default(),
+            ),
             apis: Vec::with_capacity(api_documents.len()),
             short_host: short_host.into_boxed_str(),
             max_prefix_segments: 0,
@@ -264,34 +281,37 @@ impl MigrationMap {
     /// `host` is the client's `Host` value as sent (port, case and trailing dot allowed);
     /// `target` the raw request target (path and query).
     pub fn classify(&self, host: &str, target: &str) -> Classification<'_> {
+        let (entry, api) = match self.host_kind(host) {
+            HostKind::Short => {
+                let path = target.split_once('?').map_or(target, |(path, _)| path);
+                (Entry::Short, self.match_prefix(path).map(|(api, _)| api))
+            }
+            HostKind::Long(api) => (Entry::Long, Some(api)),
+            HostKind::Legacy(api) => (Entry::Legacy, Some(api)),
+            HostKind::Unknown => (Entry::Unknown, None),
+        };
+        Classification { entry, api }
+    }
+
+    /// What a client `Host` value is to this map. Never allocates.
+    pub(crate) fn host_kind(&self, host: &str) -> HostKind<'_> {
         let mut buffer: HostBuffer = [0; MAX_HOST_LEN];
         let Some(host) = host::normalize(host, &mut buffer) else {
-            return Classification {
-                entry: Entry::Unknown,
-                api: None,
-            };
+            return HostKind::Unknown;
         };
         if host == self.short_host.as_ref() {
-            let path = target.split_once('?').map_or(target, |(path, _)| path);
-            let api = self.match_prefix(path).map(|(api, _)| api);
-            return Classification {
-                entry: Entry::Short,
-                api,
-            };
+            return HostKind::Short;
         }
         match self.hosts.get(host) {
-            Some(&HostRole::Long(index)) => Classification {
-                entry: Entry::Long,
-                api: self.apis.get(index),
-            },
-            Some(&HostRole::Legacy(index)) => Classification {
-                entry: Entry::Legacy,
-                api: self.apis.get(index),
-            },
-            None => Classification {
-                entry: Entry::Unknown,
-                api: None,
-            },
+            Some(&HostRole::Long(index)) => self
+                .apis
+                .get(index)
+                .map_or(HostKind::Unknown, HostKind::Long),
+            Some(&HostRole::Legacy(index)) => self
+                .apis
+                .get(index)
+                .map_or(HostKind::Unknown, HostKind::Legacy),
+            None => HostKind::Unknown,
         }
     }
 
