@@ -17,11 +17,11 @@ scripts/build-filters.sh
 export KDP_FILTERS_DIR="$root/dist/kong-filters"
 export KDP_TEST_FILTERS_DIR="$root/dist/test-filters"
 
+echo "== doctests (nextest does not run them)"
+cargo test --doc --workspace --quiet
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
 else
   cargo test --workspace --no-fail-fast
 fi
-# nextest does not run doctests.
-cargo test --doc --workspace --quiet
