@@ -3,7 +3,7 @@
 use crate::document::{LegacyAction, RedirectTarget, TrailingSlash, Unmatched};
 use crate::legacy::LegacyPolicy;
 use crate::map::{Api, Entry, HostKind, MigrationMap};
-use crate::path::{self, RawPath, UnsafePath};
+use crate::path::{self, ScannedTarget, UnsafePath};
 
 /// What the engine can tell about the client, asked only for legacy requests (canary split,
 /// forcing header, sunset clock) so that other requests pay nothing for it.
@@ -247,21 +247,22 @@ impl MigrationMap {
         target: &'r str,
         client: &dyn ClientFacts,
     ) -> Decision<'m, 'r> {
-        let raw = RawPath::split(target);
+        // The target is read only for the entries that use it.
         match self.host_kind(host) {
-            HostKind::Short => self.decide_short(raw),
-            HostKind::Legacy(api) => decide_legacy(self, api, raw, client),
+            HostKind::Short => self.decide_short(ScannedTarget::scan(target)),
+            HostKind::Legacy(api) => decide_legacy(self, api, ScannedTarget::scan(target), client),
             HostKind::Long(api) => Decision::pass(Entry::Long, Some(api)),
             HostKind::Unknown => Decision::pass(Entry::Unknown, None),
         }
     }
 
-    fn decide_short<'m, 'r>(&'m self, raw: RawPath<'r>) -> Decision<'m, 'r> {
+    fn decide_short<'m, 'r>(&'m self, target: ScannedTarget<'r>) -> Decision<'m, 'r> {
         let respond = |status, answer| Outcome::Respond(Respond { status, answer });
+        let raw = target.raw;
         // One prefix match: the API (also for telemetry on a refused path) and what follows it.
-        let matched = self.match_prefix(raw.path);
+        let matched = self.match_slashes(raw.path, &target.slashes);
         let api = matched.map(|(api, _)| api);
-        let outcome = if let Err(reason) = path::check(raw) {
+        let outcome = if let Err(reason) = target.safety {
             respond(400, Answer::UnsafePath(reason))
         } else {
             match matched {
@@ -303,9 +304,10 @@ impl MigrationMap {
 fn decide_legacy<'m, 'r>(
     map: &'m MigrationMap,
     api: &'m Api,
-    raw: RawPath<'r>,
+    target: ScannedTarget<'r>,
     client: &dyn ClientFacts,
 ) -> Decision<'m, 'r> {
+    let raw = target.raw;
     let policy = api.legacy();
     let successor = match policy.target {
         RedirectTarget::Short => Location {
@@ -327,7 +329,7 @@ fn decide_legacy<'m, 'r>(
         path: None,
         forwarded: None,
     });
-    let guarded = if let Err(reason) = path::check(raw) {
+    let guarded = if let Err(reason) = target.safety {
         Some(respond(400, Answer::UnsafePath(reason)))
     } else if policy.is_gone(client.now_unix()) {
         Some(respond(410, Answer::Gone))
@@ -372,7 +374,7 @@ fn decide_legacy<'m, 'r>(
         stage,
         would,
         // An unsafe target never goes into a header, not even the successor `Link` of its 400.
-        successor: path::check(raw).is_ok().then_some(successor),
+        successor: target.safety.is_ok().then_some(successor),
     }
 }
 

@@ -70,6 +70,12 @@ fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Re
     Object::<T>::deserialize(deserializer).map(|Object(item)| item)
 }
 
+fn boxed_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Box<T>>, D::Error> {
+    object(deserializer).map(|item| Some(Box::new(item)))
+}
+
 /// A field with a default value that, when written, must hold a value.
 fn not_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
@@ -113,9 +119,32 @@ pub(crate) struct ApiDocument {
     pub long_host: Option<String>,
     #[serde(default, deserialize_with = "present")]
     pub legacy_hosts: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "object")]
-    pub legacy: LegacyDocument,
+    /// Boxed: few APIs have a block, and the list of 10,000 documents is moved around while it
+    /// is read; inline, the block was more than half of each entry.
+    #[serde(default, deserialize_with = "boxed_object")]
+    pub legacy: Option<Box<LegacyDocument>>,
 }
+
+impl ApiDocument {
+    /// The API's own `legacy` block; empty when it has none.
+    pub fn legacy(&self) -> &LegacyDocument {
+        self.legacy.as_deref().unwrap_or(&NO_OVERRIDES)
+    }
+}
+
+static NO_OVERRIDES: LegacyDocument = LegacyDocument {
+    action: None,
+    target: None,
+    status: None,
+    scheme: None,
+    redirect_percent: None,
+    redirect_header: None,
+    redirect_max_age: None,
+    deprecation: None,
+    sunset: None,
+    deprecation_link: None,
+    after_sunset: None,
+};
 
 /// `legacy`, globally or per API: every field optional so that a per-API block only overrides what it names.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -146,30 +175,33 @@ pub(crate) struct LegacyDocument {
 }
 
 impl LegacyDocument {
-    /// This block's fields where set, the fallback's elsewhere.
-    pub fn over(&self, fallback: &LegacyDocument) -> LegacyDocument {
-        LegacyDocument {
-            action: self.action.or(fallback.action),
-            target: self.target.or(fallback.target),
-            status: self.status.or(fallback.status),
-            scheme: self.scheme.or(fallback.scheme),
-            redirect_percent: self.redirect_percent.or(fallback.redirect_percent),
-            redirect_header: self
-                .redirect_header
-                .clone()
-                .or_else(|| fallback.redirect_header.clone()),
-            redirect_max_age: self.redirect_max_age.or(fallback.redirect_max_age),
-            deprecation: self
-                .deprecation
-                .clone()
-                .or_else(|| fallback.deprecation.clone()),
-            sunset: self.sunset.clone().or_else(|| fallback.sunset.clone()),
-            deprecation_link: self
-                .deprecation_link
-                .clone()
-                .or_else(|| fallback.deprecation_link.clone()),
-            after_sunset: self.after_sunset.or(fallback.after_sunset),
-        }
+    /// Whether the block sets no field, so that an API with it keeps the map's policy as is.
+    pub fn overrides_nothing(&self) -> bool {
+        // Destructured so that a new field cannot be forgotten here.
+        let LegacyDocument {
+            action,
+            target,
+            status,
+            scheme,
+            redirect_percent,
+            redirect_header,
+            redirect_max_age,
+            deprecation,
+            sunset,
+            deprecation_link,
+            after_sunset,
+        } = self;
+        action.is_none()
+            && target.is_none()
+            && status.is_none()
+            && scheme.is_none()
+            && redirect_percent.is_none()
+            && redirect_header.is_none()
+            && redirect_max_age.is_none()
+            && deprecation.is_none()
+            && sunset.is_none()
+            && deprecation_link.is_none()
+            && after_sunset.is_none()
     }
 }
 

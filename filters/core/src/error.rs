@@ -22,6 +22,60 @@ impl ConfigError {
     }
 }
 
+/// Where a field sits in the document, e.g. `apis[3].legacy_hosts[1]`. Spelled out only when an
+/// error names it: maps are built far more often than they are refused, and a 10,000-API map
+/// would otherwise format tens of thousands of paths for nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FieldPath<'a> {
+    /// The API the field belongs to: `apis[N].` in front.
+    api: Option<usize>,
+    /// The field, e.g. `prefix` or `legacy.sunset`.
+    field: &'a str,
+    /// The list item: `[N]` behind.
+    item: Option<usize>,
+}
+
+impl<'a> FieldPath<'a> {
+    /// A field of the document itself.
+    pub(crate) fn top(field: &'a str) -> Self {
+        FieldPath {
+            api: None,
+            field,
+            item: None,
+        }
+    }
+
+    /// A field of `apis[api]`.
+    pub(crate) fn of_api(api: usize, field: &'a str) -> Self {
+        FieldPath {
+            api: Some(api),
+            field,
+            item: None,
+        }
+    }
+
+    /// Item `item` of this list field.
+    pub(crate) fn item(self, item: usize) -> Self {
+        FieldPath {
+            item: Some(item),
+            ..self
+        }
+    }
+}
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(api) = self.api {
+            write!(f, "apis[{api}].")?;
+        }
+        f.write_str(self.field)?;
+        if let Some(item) = self.item {
+            write!(f, "[{item}]")?;
+        }
+        Ok(())
+    }
+}
+
 /// Each way a map can be wrong. Variants carry the offending value.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,3 +200,25 @@ impl fmt::Display for Problem {
 }
 
 impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_paths_spell_like_the_document() {
+        assert_eq!(FieldPath::top("short_host").to_string(), "short_host");
+        assert_eq!(
+            FieldPath::top("legacy_hosts").item(2).to_string(),
+            "legacy_hosts[2]"
+        );
+        assert_eq!(
+            FieldPath::of_api(3, "legacy.sunset").to_string(),
+            "apis[3].legacy.sunset"
+        );
+        assert_eq!(
+            FieldPath::of_api(0, "legacy_hosts").item(1).to_string(),
+            "apis[0].legacy_hosts[1]"
+        );
+    }
+}

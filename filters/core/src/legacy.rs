@@ -1,7 +1,9 @@
 //! The validated legacy policy of one API: redirect or proxy, staged canary, deprecation signals.
 
+use std::sync::Arc;
+
 use crate::document::{AfterSunset, LegacyAction, LegacyDocument, RedirectTarget, Scheme};
-use crate::error::{ConfigError, Problem};
+use crate::error::{ConfigError, FieldPath, Problem};
 use crate::timestamp;
 
 /// Redirect statuses a legacy rule may use.
@@ -63,7 +65,7 @@ impl LegacyPolicy {
 }
 
 /// Checks the fields present in one `legacy` block; `path` is where the block sits (`legacy`, `apis[2].legacy`).
-pub(crate) fn check_block(block: &LegacyDocument, path: &str) -> Result<(), ConfigError> {
+pub(crate) fn check_block(block: &LegacyDocument, path: FieldPath<'_>) -> Result<(), ConfigError> {
     if let Some(status) = block.status
         && !REDIRECT_STATUSES
             .iter()
@@ -114,44 +116,87 @@ pub(crate) fn check_block(block: &LegacyDocument, path: &str) -> Result<(), Conf
     Ok(())
 }
 
-/// Builds the policy from a merged block whose fields were each checked by [`check_block`].
-/// `sunset_path` names the field blamed when the sunset precedes the deprecation.
-pub(crate) fn build(
-    merged: &LegacyDocument,
-    sunset_path: &str,
+/// The legacy policies of a map's APIs. An API whose `legacy` block sets nothing shares the map's
+/// policy, built once: rendering the same header values for each of 10,000 APIs was a good part
+/// of building a map.
+#[derive(Debug)]
+pub(crate) struct Policies<'d> {
+    global: &'d LegacyDocument,
+    shared: Option<Arc<LegacyPolicy>>,
+}
+
+impl<'d> Policies<'d> {
+    /// Policies under the map's `legacy` block (checked by [`check_block`]).
+    pub(crate) fn new(global: &'d LegacyDocument) -> Self {
+        Policies {
+            global,
+            shared: None,
+        }
+    }
+
+    /// The policy of an API whose own block (checked by [`check_block`]) is `own`; `sunset_path`
+    /// names the field blamed when the sunset precedes the deprecation.
+    pub(crate) fn for_api(
+        &mut self,
+        own: &LegacyDocument,
+        sunset_path: FieldPath<'_>,
+    ) -> Result<Arc<LegacyPolicy>, ConfigError> {
+        if !own.overrides_nothing() {
+            return build(own, self.global, sunset_path).map(Arc::new);
+        }
+        if let Some(shared) = &self.shared {
+            return Ok(Arc::clone(shared));
+        }
+        let shared = Arc::new(build(own, self.global, sunset_path)?);
+        self.shared = Some(Arc::clone(&shared));
+        Ok(shared)
+    }
+}
+
+/// Builds the policy from `own`'s fields where set and `inherited`'s elsewhere, each checked by
+/// [`check_block`]. `sunset_path` names the field blamed when the sunset precedes the deprecation.
+fn build(
+    own: &LegacyDocument,
+    inherited: &LegacyDocument,
+    sunset_path: FieldPath<'_>,
 ) -> Result<LegacyPolicy, ConfigError> {
-    let deprecation = merged
-        .deprecation
-        .as_deref()
-        .and_then(timestamp::parse_rfc3339);
-    let sunset = merged.sunset.as_deref().and_then(timestamp::parse_rfc3339);
+    let text = |field: fn(&LegacyDocument) -> &Option<String>| {
+        field(own).as_deref().or(field(inherited).as_deref())
+    };
+    let deprecation_text = text(|block| &block.deprecation);
+    let sunset_text = text(|block| &block.sunset);
+    let deprecation = deprecation_text.and_then(timestamp::parse_rfc3339);
+    let sunset = sunset_text.and_then(timestamp::parse_rfc3339);
     if let (Some(deprecation_at), Some(sunset_at)) = (deprecation, sunset)
         && sunset_at < deprecation_at
     {
         return Err(ConfigError::new(
-            sunset_path,
+            sunset_path.to_string(),
             Problem::SunsetBeforeDeprecation {
-                sunset: merged.sunset.clone().unwrap_or_default(),
-                deprecation: merged.deprecation.clone().unwrap_or_default(),
+                sunset: sunset_text.unwrap_or_default().to_owned(),
+                deprecation: deprecation_text.unwrap_or_default().to_owned(),
             },
         ));
     }
-    let max_age = merged.redirect_max_age.unwrap_or(DEFAULT_MAX_AGE);
+    let max_age = own
+        .redirect_max_age
+        .or(inherited.redirect_max_age)
+        .unwrap_or(DEFAULT_MAX_AGE);
     Ok(LegacyPolicy {
-        action: merged.action.unwrap_or_default(),
-        target: merged.target.unwrap_or_default(),
-        status: merged
+        action: own.action.or(inherited.action).unwrap_or_default(),
+        target: own.target.or(inherited.target).unwrap_or_default(),
+        status: own
             .status
+            .or(inherited.status)
             .and_then(|status| u16::try_from(status).ok())
             .unwrap_or(308),
-        scheme: merged.scheme.unwrap_or_default(),
-        redirect_percent: merged
+        scheme: own.scheme.or(inherited.scheme).unwrap_or_default(),
+        redirect_percent: own
             .redirect_percent
+            .or(inherited.redirect_percent)
             .and_then(|percent| u8::try_from(percent).ok())
             .unwrap_or(100),
-        redirect_header: merged
-            .redirect_header
-            .as_deref()
+        redirect_header: text(|block| &block.redirect_header)
             .map(|name| name.to_ascii_lowercase().into_boxed_str()),
         cache_control: if max_age == 0 {
             "no-store".into()
@@ -166,8 +211,11 @@ pub(crate) fn build(
             unix,
             header: timestamp::imf_fixdate(unix).into_boxed_str(),
         }),
-        deprecation_link: merged.deprecation_link.as_deref().map(Into::into),
-        after_sunset: merged.after_sunset.unwrap_or_default(),
+        deprecation_link: text(|block| &block.deprecation_link).map(Into::into),
+        after_sunset: own
+            .after_sunset
+            .or(inherited.after_sunset)
+            .unwrap_or_default(),
     })
 }
 
@@ -204,11 +252,39 @@ mod tests {
             sunset: Some("2027-01-01T08:00:00+08:00".into()),
             ..LegacyDocument::default()
         };
-        let policy = build(&block, "legacy.sunset").unwrap();
+        let policy = build(&block, &LegacyDocument::default(), FieldPath::top("x")).unwrap();
         assert_eq!(policy.deprecation.unwrap().header.as_ref(), "@1767225600");
         let sunset = policy.sunset.unwrap();
         assert_eq!(sunset.header.as_ref(), "Fri, 01 Jan 2027 00:00:00 GMT");
         assert_eq!(sunset.unix, 1798761600);
+    }
+
+    #[test]
+    fn apis_that_override_nothing_share_the_maps_policy() {
+        let global = LegacyDocument {
+            deprecation: Some("2026-01-01T00:00:00Z".into()),
+            redirect_max_age: Some(60),
+            ..LegacyDocument::default()
+        };
+        let own = LegacyDocument {
+            action: Some(LegacyAction::Proxy),
+            ..LegacyDocument::default()
+        };
+        let mut policies = Policies::new(&global);
+        let path = FieldPath::top("legacy.sunset");
+        let first = policies.for_api(&LegacyDocument::default(), path).unwrap();
+        let second = policies.for_api(&LegacyDocument::default(), path).unwrap();
+        let overriding = policies.for_api(&own, path).unwrap();
+        assert!(Arc::ptr_eq(&first, &second));
+        assert_eq!(
+            *first,
+            build(&global, &LegacyDocument::default(), path).unwrap()
+        );
+        assert_eq!(overriding.action, LegacyAction::Proxy);
+        assert_eq!(
+            (&*overriding.cache_control, overriding.deprecation.as_ref()),
+            (&*first.cache_control, first.deprecation.as_ref())
+        );
     }
 
     #[test]
@@ -218,14 +294,21 @@ mod tests {
             ..LegacyDocument::default()
         };
         assert_eq!(
-            build(&zero, "x").unwrap().cache_control.as_ref(),
-            "no-store"
-        );
-        assert_eq!(
-            build(&LegacyDocument::default(), "x")
+            build(&zero, &LegacyDocument::default(), FieldPath::top("x"))
                 .unwrap()
                 .cache_control
                 .as_ref(),
+            "no-store"
+        );
+        assert_eq!(
+            build(
+                &LegacyDocument::default(),
+                &LegacyDocument::default(),
+                FieldPath::top("x")
+            )
+            .unwrap()
+            .cache_control
+            .as_ref(),
             "max-age=300"
         );
     }

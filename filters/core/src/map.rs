@@ -1,13 +1,15 @@
 //! The validated migration map: every host and prefix indexed once, at configure time.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
-use crate::document::{ApiDocument, LegacyDocument, MapDocument, Object, TrailingSlash, Unmatched};
-use crate::error::{ConfigError, Problem};
-use crate::host::{self, HostBuffer, MAX_HOST_LEN};
-use crate::legacy::{self, LegacyPolicy};
+use crate::document::{ApiDocument, MapDocument, Object, TrailingSlash, Unmatched};
+use crate::error::{ConfigError, FieldPath, Problem};
+use crate::host::{self, ExpandBuffer, HostBuffer, MAX_HOST_LEN};
+use crate::legacy::{self, LegacyPolicy, Policies};
+use crate::path::Slashes;
 
 /// Prefixes have at most this many segments; it bounds the lookups per request.
 pub const MAX_PREFIX_SEGMENTS: usize = 8;
@@ -16,13 +18,16 @@ pub const MAX_PREFIX_SEGMENTS: usize = 8;
 const MAX_PREFIX_LEN: usize = 256;
 
 /// One API of the map, with everything derived from the patterns resolved.
+///
+/// The prefix and long host are shared with the map's lookup tables, and the legacy policy with
+/// every API that overrides none of it: one allocation each instead of a copy per use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Api {
     name: Box<str>,
-    prefix: Box<str>,
-    long_host: Box<str>,
+    prefix: Arc<str>,
+    long_host: Arc<str>,
     legacy_hosts: Vec<Box<str>>,
-    legacy: LegacyPolicy,
+    legacy: Arc<LegacyPolicy>,
 }
 
 impl Api {
@@ -97,13 +102,23 @@ enum HostRole {
     Legacy(usize),
 }
 
+/// An entry of the prefix table. Each prefix has one, and so does each prefix's first segment (its
+/// head): the match looks the head up first, and most requests are decided by that one lookup.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct PrefixSlot {
+    /// The API whose prefix this is; `None` for a head that is no API's prefix.
+    api: Option<usize>,
+    /// For a head: the most segments of the prefixes that start with it.
+    deepest: usize,
+}
+
 /// The migration map, validated and indexed. Build it with [`MigrationMap::from_json`].
 #[derive(Debug)]
 pub struct MigrationMap {
     short_host: Box<str>,
     apis: Vec<Api>,
-    hosts: HashMap<Box<str>, HostRole, RandomState>,
-    prefixes: HashMap<Box<str>, usize, RandomState>,
+    hosts: HashMap<Arc<str>, HostRole, RandomState>,
+    prefixes: HashMap<Arc<str>, PrefixSlot, RandomState>,
     max_prefix_segments: usize,
     unmatched: Unmatched,
     rewrite_responses: bool,
@@ -123,18 +138,18 @@ impl MigrationMap {
     }
 
     fn from_document(document: MapDocument) -> Result<Self, ConfigError> {
-        let short_host = required(document.short_host.as_deref(), "short_host")?;
+        let short_host = required(document.short_host.as_deref(), FieldPath::top("short_host"))?;
         let short_host = host::validate(short_host).ok_or_else(|| {
             ConfigError::new("short_host", Problem::BadHost(short_host.to_owned()))
         })?;
         if let Some(pattern) = &document.long_host {
-            check_pattern(pattern, "long_host")?;
+            check_pattern(pattern, FieldPath::top("long_host"))?;
         }
         for (index, pattern) in document.legacy_hosts.iter().enumerate() {
-            check_pattern(pattern, &format!("legacy_hosts[{index}]"))?;
+            check_pattern(pattern, FieldPath::top("legacy_hosts").item(index))?;
         }
-        legacy::check_block(&document.legacy, "legacy")?;
-        let api_documents = required(document.apis.as_deref(), "apis")?;
+        legacy::check_block(&document.legacy, FieldPath::top("legacy"))?;
+        let api_documents = required(document.apis.as_deref(), FieldPath::top("apis"))?;
         if api_documents.is_empty() {
             return Err(ConfigError::new("apis", Problem::NoApis));
         }
@@ -156,8 +171,17 @@ impl MigrationMap {
             trailing_slash: document.trailing_slash,
         };
         let mut names: HashMap<&str, usize> = HashMap::with_capacity(api_documents.len());
+        let mut policies = Policies::new(&document.legacy);
+        let patterns = MapPatterns {
+            long_host: document.long_host.as_deref().map(HostPattern::cut),
+            legacy_hosts: document
+                .legacy_hosts
+                .iter()
+                .map(|pattern| HostPattern::cut(pattern))
+                .collect(),
+        };
         for (index, api_document) in api_documents.iter().enumerate() {
-            let api = build_api(api_document, index, &document)?;
+            let api = build_api(api_document, index, &patterns, &mut policies)?;
             if names
                 .insert(api_document.name.as_deref().unwrap_or_default(), index)
                 .is_some()
@@ -174,52 +198,97 @@ impl MigrationMap {
 
     /// Indexes one API's prefix and hosts, refusing anything already claimed.
     fn add(&mut self, api: Api, index: usize) -> Result<(), ConfigError> {
-        if let Some(&other) = self.prefixes.get(api.prefix.as_ref()) {
+        let prefix = &api.prefix;
+        let existing = self
+            .prefixes
+            .get(prefix.as_ref())
+            .copied()
+            .unwrap_or_default();
+        if let Some(other) = existing.api {
             return Err(ConfigError::new(
                 format!("apis[{index}].prefix"),
                 Problem::DuplicatePrefix {
-                    prefix: api.prefix.to_string(),
+                    prefix: prefix.to_string(),
                     other: self.api_name(other).to_owned(),
                 },
             ));
         }
-        let segments = api.prefix.matches('/').count();
-        self.max_prefix_segments = self.max_prefix_segments.max(segments);
-        self.prefixes.insert(api.prefix.clone(), index);
-
-        let mut claims = vec![(
-            api.long_host.clone(),
-            HostRole::Long(index),
-            format!("apis[{index}].long_host"),
-        )];
-        for (position, legacy_host) in api.legacy_hosts.iter().enumerate() {
-            claims.push((
-                legacy_host.clone(),
-                HostRole::Legacy(index),
-                format!("apis[{index}].legacy_hosts[{position}]"),
-            ));
-        }
-        for (claimed, role, path) in claims {
-            let holder = if claimed == self.short_host {
-                Some("the short_host".to_owned())
+        let segments = prefix.matches('/').count();
+        // A one-segment prefix is its own head.
+        let slot = PrefixSlot {
+            api: Some(index),
+            deepest: if segments == 1 {
+                existing.deepest.max(1)
             } else {
-                self.hosts
-                    .get(&claimed)
-                    .map(|&held| self.describe(held, index, &api.name))
-            };
-            if let Some(other) = holder {
-                return Err(ConfigError::new(
-                    path,
-                    Problem::DuplicateHost {
-                        host: claimed.to_string(),
-                        other,
-                    },
-                ));
+                existing.deepest
+            },
+        };
+        self.prefixes.insert(Arc::clone(prefix), slot);
+        if segments > 1 {
+            let head = head_of(prefix);
+            match self.prefixes.get_mut(head) {
+                Some(slot) => slot.deepest = slot.deepest.max(segments),
+                None => {
+                    let slot = PrefixSlot {
+                        api: None,
+                        deepest: segments,
+                    };
+                    self.prefixes.insert(Arc::from(head), slot);
+                }
             }
-            self.hosts.insert(claimed, role);
+        }
+        self.max_prefix_segments = self.max_prefix_segments.max(segments);
+
+        self.claim(
+            Arc::clone(&api.long_host),
+            HostRole::Long(index),
+            &api.name,
+            FieldPath::of_api(index, "long_host"),
+        )?;
+        for (position, legacy_host) in api.legacy_hosts.iter().enumerate() {
+            self.claim(
+                Arc::from(legacy_host.as_ref()),
+                HostRole::Legacy(index),
+                &api.name,
+                FieldPath::of_api(index, "legacy_hosts").item(position),
+            )?;
         }
         self.apis.push(api);
         Ok(())
+    }
+
+    /// Gives `host` to the API being added (`role` holds its index, `name` its name), unless the
+    /// short host or an earlier claim has it.
+    fn claim(
+        &mut self,
+        host: Arc<str>,
+        role: HostRole,
+        name: &str,
+        path: FieldPath<'_>,
+    ) -> Result<(), ConfigError> {
+        let current = match role {
+            HostRole::Long(index) | HostRole::Legacy(index) => index,
+        };
+        let holder = if *host == *self.short_host {
+            Some("the short_host".to_owned())
+        } else {
+            self.hosts
+                .get(host.as_ref())
+                .map(|&held| self.describe(held, current, name))
+        };
+        match holder {
+            None => {
+                self.hosts.insert(host, role);
+                Ok(())
+            }
+            Some(other) => Err(ConfigError::new(
+                path.to_string(),
+                Problem::DuplicateHost {
+                    host: host.to_string(),
+                    other,
+                },
+            )),
+        }
     }
 
     fn api_name(&self, index: usize) -> &str {
@@ -258,7 +327,7 @@ impl MigrationMap {
 
     /// The index of an API of this map.
     pub fn index_of(&self, api: &Api) -> Option<usize> {
-        self.prefixes.get(api.prefix.as_ref()).copied()
+        self.prefixes.get(api.prefix.as_ref())?.api
     }
 
     /// What the router does with unowned short-host paths.
@@ -283,8 +352,10 @@ impl MigrationMap {
     pub fn classify(&self, host: &str, target: &str) -> Classification<'_> {
         let (entry, api) = match self.host_kind(host) {
             HostKind::Short => {
-                let path = target.split_once('?').map_or(target, |(path, _)| path);
-                (Entry::Short, self.match_prefix(path).map(|(api, _)| api))
+                let (slashes, path_end) = Slashes::of_target(target);
+                let path = target.get(..path_end).unwrap_or(target);
+                let matched = self.match_slashes(path, &slashes);
+                (Entry::Short, matched.map(|(api, _)| api))
             }
             HostKind::Long(api) => (Entry::Long, Some(api)),
             HostKind::Legacy(api) => (Entry::Legacy, Some(api)),
@@ -295,8 +366,13 @@ impl MigrationMap {
 
     /// What a client `Host` value is to this map. Never allocates.
     pub(crate) fn host_kind(&self, host: &str) -> HostKind<'_> {
+        // The short host as configured is what most short-domain clients send: normalising it
+        // would change nothing.
+        if host == self.short_host.as_ref() {
+            return HostKind::Short;
+        }
         let mut buffer: HostBuffer = [0; MAX_HOST_LEN];
-        let Some(host) = host::normalize(host, &mut buffer) else {
+        let Some(host) = host::normalize_borrowed(host, &mut buffer) else {
             return HostKind::Unknown;
         };
         if host == self.short_host.as_ref() {
@@ -318,18 +394,26 @@ impl MigrationMap {
     /// The API whose prefix is the longest one ending on a segment boundary of `path`, and what
     /// remains of the path after it (`""` or starting with `/`).
     pub fn match_prefix<'p>(&self, path: &'p str) -> Option<(&Api, &'p str)> {
+        self.match_slashes(path, &Slashes::of(path))
+    }
+
+    /// [`MigrationMap::match_prefix`] with the path's slashes already found.
+    pub(crate) fn match_slashes<'p>(
+        &self,
+        path: &'p str,
+        slashes: &Slashes,
+    ) -> Option<(&Api, &'p str)> {
+        // Candidate prefixes end at the first `max_prefix_segments` slashes, and at the path's
+        // end when it has fewer.
         let mut ends = [0usize; MAX_PREFIX_SEGMENTS];
         let mut count = 0;
-        for (at, byte) in path.bytes().enumerate().skip(1) {
-            if count == self.max_prefix_segments {
-                break;
-            }
-            if byte == b'/'
-                && let Some(slot) = ends.get_mut(count)
-            {
-                *slot = at;
-                count += 1;
-            }
+        for (slot, &at) in ends
+            .iter_mut()
+            .zip(slashes.as_slice())
+            .take(self.max_prefix_segments)
+        {
+            *slot = at;
+            count += 1;
         }
         if count < self.max_prefix_segments
             && let Some(slot) = ends.get_mut(count)
@@ -337,12 +421,29 @@ impl MigrationMap {
             *slot = path.len();
             count += 1;
         }
-        ends.get(..count)?.iter().rev().find_map(|&end| {
-            let candidate = path.get(..end)?;
-            let index = *self.prefixes.get(candidate)?;
-            Some((self.apis.get(index)?, path.get(end..)?))
-        })
+        let (&head_end, deeper) = ends.get(..count)?.split_first()?;
+        // Every prefix starts with its head: no head, no match.
+        let head = self.prefixes.get(path.get(..head_end)?)?;
+        let deeper = deeper
+            .get(..head.deepest.saturating_sub(1))
+            .unwrap_or(deeper);
+        let api_at = |index: usize, end: usize| Some((self.apis.get(index)?, path.get(end..)?));
+        deeper
+            .iter()
+            .rev()
+            .find_map(|&end| api_at(self.prefixes.get(path.get(..end)?)?.api?, end))
+            .or_else(|| api_at(head.api?, head_end))
     }
+}
+
+/// A prefix's first segment, e.g. `/v2` of `/v2/orders`.
+fn head_of(prefix: &str) -> &str {
+    let end = prefix
+        .bytes()
+        .skip(1)
+        .position(|byte| byte == b'/')
+        .map_or(prefix.len(), |at| at + 1);
+    prefix.get(..end).unwrap_or(prefix)
 }
 
 fn syntax_error<E: std::fmt::Display>(error: serde_path_to_error::Error<E>) -> ConfigError {
@@ -356,29 +457,65 @@ fn syntax_error<E: std::fmt::Display>(error: serde_path_to_error::Error<E>) -> C
     ConfigError::new(path, Problem::Syntax(error.inner().to_string()))
 }
 
-fn required<'a, T: ?Sized>(value: Option<&'a T>, path: &str) -> Result<&'a T, ConfigError> {
-    value.ok_or_else(|| ConfigError::new(path, Problem::Missing))
+fn required<'a, T: ?Sized>(
+    value: Option<&'a T>,
+    path: FieldPath<'_>,
+) -> Result<&'a T, ConfigError> {
+    value.ok_or_else(|| ConfigError::new(path.to_string(), Problem::Missing))
 }
 
-fn check_pattern(pattern: &str, path: &str) -> Result<(), ConfigError> {
+fn check_pattern(pattern: &str, path: FieldPath<'_>) -> Result<(), ConfigError> {
     if !host::is_pattern(pattern) {
         return Err(ConfigError::new(
-            path,
+            path.to_string(),
             Problem::BadPattern(pattern.to_owned()),
         ));
     }
-    match host::validate(&host::expand(pattern, "api")) {
+    let mut buffer: ExpandBuffer = [0; MAX_HOST_LEN + 1];
+    let parts = host::split_at_placeholder(pattern);
+    match parts.and_then(|parts| host::expand_valid(parts, "api", &mut buffer)) {
         Some(_) => Ok(()),
-        None => Err(ConfigError::new(path, Problem::BadHost(pattern.to_owned()))),
+        None => Err(ConfigError::new(
+            path.to_string(),
+            Problem::BadHost(pattern.to_owned()),
+        )),
     }
 }
 
-fn build_api(api: &ApiDocument, index: usize, document: &MapDocument) -> Result<Api, ConfigError> {
-    let at = |field: &str| format!("apis[{index}].{field}");
-    let name = required(api.name.as_deref(), &at("name"))?;
+/// A host or `{api}` pattern as written, and cut around its placeholder (`None`: more than one).
+#[derive(Clone, Copy, Debug)]
+struct HostPattern<'a> {
+    text: &'a str,
+    parts: Option<(&'a str, Option<&'a str>)>,
+}
+
+impl<'a> HostPattern<'a> {
+    fn cut(text: &'a str) -> Self {
+        HostPattern {
+            text,
+            parts: host::split_at_placeholder(text),
+        }
+    }
+}
+
+/// The map's `long_host` and `legacy_hosts` patterns, cut once for all its APIs.
+#[derive(Debug)]
+struct MapPatterns<'d> {
+    long_host: Option<HostPattern<'d>>,
+    legacy_hosts: Vec<HostPattern<'d>>,
+}
+
+fn build_api(
+    api: &ApiDocument,
+    index: usize,
+    patterns: &MapPatterns<'_>,
+    policies: &mut Policies<'_>,
+) -> Result<Api, ConfigError> {
+    let at = |field| FieldPath::of_api(index, field);
+    let name = required(api.name.as_deref(), at("name"))?;
     if !is_api_name(name) {
         return Err(ConfigError::new(
-            at("name"),
+            at("name").to_string(),
             Problem::BadApiName(name.to_owned()),
         ));
     }
@@ -386,76 +523,108 @@ fn build_api(api: &ApiDocument, index: usize, document: &MapDocument) -> Result<
         Some(prefix) => {
             check_prefix(prefix).map_err(|why| {
                 ConfigError::new(
-                    at("prefix"),
+                    at("prefix").to_string(),
                     Problem::BadPrefix {
                         prefix: prefix.clone(),
                         why,
                     },
                 )
             })?;
-            prefix.clone()
+            Arc::from(prefix.as_str())
         }
-        None => format!("/{name}"),
+        None => default_prefix(name),
     };
-    let long_host = match (&api.long_host, &document.long_host) {
-        (Some(own), _) => resolve_host(own, name, &at("long_host"))?,
-        (None, Some(pattern)) => resolve_host(pattern, name, "long_host")?,
+    let mut buffer: ExpandBuffer = [0; MAX_HOST_LEN + 1];
+    let long_host = match (&api.long_host, patterns.long_host) {
+        (Some(own), _) => resolve_host(HostPattern::cut(own), name, at("long_host"), &mut buffer)?,
+        (None, Some(pattern)) => {
+            resolve_host(pattern, name, FieldPath::top("long_host"), &mut buffer)?
+        }
         (None, None) => {
             return Err(ConfigError::new(
-                at("long_host"),
+                at("long_host").to_string(),
                 Problem::NoLongHost(name.to_owned()),
             ));
         }
     };
-    let legacy_hosts = match &api.legacy_hosts {
-        Some(own) => own
-            .iter()
-            .enumerate()
-            .map(|(position, host)| {
-                resolve_host(host, name, &at(&format!("legacy_hosts[{position}]")))
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        None => document
-            .legacy_hosts
-            .iter()
-            .enumerate()
-            .map(|(position, pattern)| {
-                resolve_host(pattern, name, &format!("legacy_hosts[{position}]"))
-            })
-            .collect::<Result<Vec<_>, _>>()?,
+    let long_host = Arc::from(long_host);
+    let count = api
+        .legacy_hosts
+        .as_ref()
+        .map_or(patterns.legacy_hosts.len(), Vec::len);
+    let mut legacy_hosts = Vec::with_capacity(count);
+    let mut add_legacy_host = |pattern, path| -> Result<(), ConfigError> {
+        let host = resolve_host(pattern, name, path, &mut buffer)?;
+        legacy_hosts.push(Box::from(host));
+        Ok(())
     };
-    legacy::check_block(&api.legacy, &at("legacy"))?;
-    let merged: LegacyDocument = api.legacy.over(&document.legacy);
+    match &api.legacy_hosts {
+        Some(own) => {
+            for (position, text) in own.iter().enumerate() {
+                let path = at("legacy_hosts").item(position);
+                add_legacy_host(HostPattern::cut(text), path)?;
+            }
+        }
+        None => {
+            for (position, &pattern) in patterns.legacy_hosts.iter().enumerate() {
+                add_legacy_host(pattern, FieldPath::top("legacy_hosts").item(position))?;
+            }
+        }
+    }
+    let own_legacy = api.legacy();
+    legacy::check_block(own_legacy, at("legacy"))?;
     // Blame the field this API wrote: its own sunset, else its own deprecation, else the global sunset.
-    let sunset_path = if api.legacy.sunset.is_some() {
+    let sunset_path = if own_legacy.sunset.is_some() {
         at("legacy.sunset")
-    } else if api.legacy.deprecation.is_some() {
+    } else if own_legacy.deprecation.is_some() {
         at("legacy.deprecation")
     } else {
-        "legacy.sunset".to_owned()
+        FieldPath::top("legacy.sunset")
     };
-    let legacy = legacy::build(&merged, &sunset_path)?;
+    let legacy = policies.for_api(own_legacy, sunset_path)?;
     Ok(Api {
         name: name.into(),
-        prefix: prefix.into_boxed_str(),
-        long_host: long_host.into_boxed_str(),
-        legacy_hosts: legacy_hosts
-            .into_iter()
-            .map(String::into_boxed_str)
-            .collect(),
+        prefix,
+        long_host,
+        legacy_hosts,
         legacy,
     })
 }
 
-fn resolve_host(host_or_pattern: &str, api: &str, path: &str) -> Result<String, ConfigError> {
-    if host_or_pattern.matches(host::API_PLACEHOLDER).count() > 1 {
-        return Err(ConfigError::new(
-            path,
-            Problem::BadPattern(host_or_pattern.to_owned()),
-        ));
+/// `/name`, put together on the stack: the prefix is allocated once, where it is kept.
+fn default_prefix(name: &str) -> Arc<str> {
+    let mut buffer = [0u8; MAX_PREFIX_LEN];
+    let joined = buffer.split_first_mut().and_then(|(slash, rest)| {
+        *slash = b'/';
+        rest.get_mut(..name.len())?.copy_from_slice(name.as_bytes());
+        Some(())
+    });
+    match joined
+        .and_then(|()| buffer.get(..=name.len()))
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+    {
+        Some(prefix) => Arc::from(prefix),
+        // Unreachable for a valid API name (at most 63 characters); kept panic-free.
+        None => Arc::from(format!("/{name}")),
     }
-    host::validate(&host::expand(host_or_pattern, api))
-        .ok_or_else(|| ConfigError::new(path, Problem::BadHost(host_or_pattern.to_owned())))
+}
+
+/// The host `pattern` names for API `api`, lowercased, in `buffer`.
+fn resolve_host<'b>(
+    pattern: HostPattern<'_>,
+    api: &str,
+    path: FieldPath<'_>,
+    buffer: &'b mut ExpandBuffer,
+) -> Result<&'b str, ConfigError> {
+    let Some(parts) = pattern.parts else {
+        return Err(ConfigError::new(
+            path.to_string(),
+            Problem::BadPattern(pattern.text.to_owned()),
+        ));
+    };
+    host::expand_valid(parts, api, buffer).ok_or_else(|| {
+        ConfigError::new(path.to_string(), Problem::BadHost(pattern.text.to_owned()))
+    })
 }
 
 /// A DNS label: it is substituted into host patterns.
@@ -500,4 +669,16 @@ fn check_prefix(prefix: &str) -> Result<(), &'static str> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_are_first_segments() {
+        assert_eq!(head_of("/api01"), "/api01");
+        assert_eq!(head_of("/v2/orders"), "/v2");
+        assert_eq!(head_of("/v2/orders/admin"), "/v2");
+    }
 }

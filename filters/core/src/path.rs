@@ -1,10 +1,13 @@
-//! The raw request path: splitting off the query, and refusing paths that could escape a prefix.
+//! The raw request path: splitting off the query, finding where its segments end, and refusing
+//! paths that could escape a prefix.
 //!
 //! Everything here works on the *raw* request target (Kong's `request.path` = nginx `$request_uri`,
 //! Envoy's `:path`): nginx's `:path` is already decoded and dot-resolved, so `/api01/%2e%2e/api02`
 //! would look like `/api02` there and a check on it would be worthless.
 
 use std::fmt;
+
+use crate::map::MAX_PREFIX_SEGMENTS;
 
 /// A raw request target split at the first `?`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,38 +91,229 @@ impl fmt::Display for UnsafePath {
 
 /// Checks a raw request target; `Ok` means it cannot walk out of the segment it names.
 pub fn check(raw: RawPath<'_>) -> Result<(), UnsafePath> {
-    if !raw.path.starts_with('/') {
-        return Err(UnsafePath::NotOriginForm);
-    }
-    let has_control = |s: &str| s.bytes().any(|b| b <= b' ' || b == 0x7f);
-    if has_control(raw.path) || raw.query.is_some_and(has_control) {
-        return Err(UnsafePath::ControlCharacter);
-    }
-    if !raw.path.is_ascii() || !raw.query.is_none_or(str::is_ascii) {
-        return Err(UnsafePath::NonAscii);
-    }
-    if raw.path.contains('\\') {
-        return Err(UnsafePath::Backslash);
-    }
-    let bytes = raw.path.as_bytes();
-    for (at, _) in raw.path.match_indices('%') {
-        let encoded = bytes.get(at + 1..at + 3).map(|pair| {
-            [
-                pair.first().copied().unwrap_or(0),
-                pair.get(1).copied().unwrap_or(0),
-            ]
-        });
-        match encoded.map(|[hi, lo]| [hi, lo.to_ascii_lowercase()]) {
-            Some([b'2', b'f']) => return Err(UnsafePath::EncodedSlash),
-            Some([b'5', b'c']) => return Err(UnsafePath::EncodedBackslash),
-            Some([b'0', b'0']) => return Err(UnsafePath::EncodedNul),
-            _ => {}
+    let facts = PathFacts::scan(raw.path, Until::End);
+    facts.verdict(raw.path, raw.query)
+}
+
+/// A request target read in one pass: split at the first `?`, checked, and its first segments
+/// found, so that a decision looks at each byte once.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScannedTarget<'r> {
+    /// The path and the query.
+    pub raw: RawPath<'r>,
+    /// What [`check`] says about `raw`.
+    pub safety: Result<(), UnsafePath>,
+    /// The first slashes of the path, for the prefix match.
+    pub slashes: Slashes,
+}
+
+impl<'r> ScannedTarget<'r> {
+    pub(crate) fn scan(target: &'r str) -> Self {
+        let facts = PathFacts::scan(target, Until::Query);
+        let raw = match (target.get(..facts.end), target.get(facts.end + 1..)) {
+            (Some(path), Some(query)) => RawPath {
+                path,
+                query: Some(query),
+            },
+            _ => RawPath {
+                path: target,
+                query: None,
+            },
+        };
+        ScannedTarget {
+            raw,
+            safety: facts.verdict(raw.path, raw.query),
+            slashes: facts.slashes,
         }
     }
-    if raw.path.split('/').any(is_dot_segment) {
-        return Err(UnsafePath::DotSegment);
+}
+
+/// The positions of the first [`MAX_PREFIX_SEGMENTS`] slashes of a path after its first byte:
+/// where its candidate prefixes end.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Slashes {
+    at: [usize; MAX_PREFIX_SEGMENTS],
+    count: usize,
+}
+
+impl Slashes {
+    /// The slashes of a path (the path only: a `?` is an ordinary byte here).
+    pub(crate) fn of(path: &str) -> Self {
+        PathFacts::scan(path, Until::End).slashes
     }
-    Ok(())
+
+    /// The slashes of a raw target's path, and where that path ends.
+    pub(crate) fn of_target(target: &str) -> (Self, usize) {
+        let facts = PathFacts::scan(target, Until::Query);
+        (facts.slashes, facts.end)
+    }
+
+    fn push(&mut self, at: usize) {
+        if let Some(slot) = self.at.get_mut(self.count) {
+            *slot = at;
+            self.count += 1;
+        }
+    }
+
+    /// The positions found, in order.
+    pub(crate) fn as_slice(&self) -> &[usize] {
+        self.at.get(..self.count).unwrap_or_default()
+    }
+}
+
+/// Where a scan stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Until {
+    /// At the first `?`: the text is a whole request target.
+    Query,
+    /// At the end: the text is a path already split off.
+    End,
+}
+
+/// What one pass over a path found, before [`PathFacts::verdict`] ranks it.
+#[derive(Clone, Copy, Debug, Default)]
+struct PathFacts {
+    /// Where the path ends: its first `?` when scanning a target, else its length.
+    end: usize,
+    control: bool,
+    non_ascii: bool,
+    backslash: bool,
+    /// The first `%2F`, `%5C` or `%00`: they rank by position among themselves.
+    encoded: Option<UnsafePath>,
+    dot_segment: bool,
+    slashes: Slashes,
+}
+
+impl PathFacts {
+    fn scan(text: &str, until: Until) -> Self {
+        let bytes = text.as_bytes();
+        let mut facts = PathFacts {
+            end: bytes.len(),
+            ..PathFacts::default()
+        };
+        let mut segment_start = 0;
+        for (at, &byte) in bytes.iter().enumerate() {
+            let noticed = NOTICED.get(usize::from(byte >> 6)).copied().unwrap_or(!0);
+            if (noticed >> (byte & 63)) & 1 == 0 {
+                continue;
+            }
+            match ByteClass::of(byte) {
+                ByteClass::Plain => {}
+                ByteClass::Slash => {
+                    facts.dot_segment |= is_dot_segment_at(text, segment_start, at);
+                    segment_start = at + 1;
+                    if at > 0 {
+                        facts.slashes.push(at);
+                    }
+                }
+                ByteClass::Question if until == Until::Query => {
+                    facts.end = at;
+                    break;
+                }
+                ByteClass::Question => {}
+                // The two bytes after a `%` may run past a `?` into the query: a `?` there never
+                // completes `2F`, `5C` or `00`, so reading them from the whole text is the same.
+                ByteClass::Percent if facts.encoded.is_none() => {
+                    facts.encoded = match bytes.get(at + 1..at + 3) {
+                        Some([hi, lo]) => match [*hi, lo.to_ascii_lowercase()] {
+                            [b'2', b'f'] => Some(UnsafePath::EncodedSlash),
+                            [b'5', b'c'] => Some(UnsafePath::EncodedBackslash),
+                            [b'0', b'0'] => Some(UnsafePath::EncodedNul),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                }
+                ByteClass::Percent => {}
+                ByteClass::Backslash => facts.backslash = true,
+                ByteClass::Control => facts.control = true,
+                ByteClass::NonAscii => facts.non_ascii = true,
+            }
+        }
+        facts.dot_segment |= is_dot_segment_at(text, segment_start, facts.end);
+        facts
+    }
+
+    /// The first rule `path` (whose facts these are) and `query` break, in the order the 400
+    /// names them.
+    fn verdict(&self, path: &str, query: Option<&str>) -> Result<(), UnsafePath> {
+        if !path.starts_with('/') {
+            return Err(UnsafePath::NotOriginForm);
+        }
+        let printable = |b: u8| b > b' ' && b < 0x7f;
+        let (query_control, query_non_ascii) = match query {
+            Some(query) if !query.bytes().all(printable) => (
+                query.bytes().any(|b| b <= b' ' || b == 0x7f),
+                !query.is_ascii(),
+            ),
+            _ => (false, false),
+        };
+        if self.control || query_control {
+            return Err(UnsafePath::ControlCharacter);
+        }
+        if self.non_ascii || query_non_ascii {
+            return Err(UnsafePath::NonAscii);
+        }
+        if self.backslash {
+            return Err(UnsafePath::Backslash);
+        }
+        if let Some(encoded) = self.encoded {
+            return Err(encoded);
+        }
+        if self.dot_segment {
+            return Err(UnsafePath::DotSegment);
+        }
+        Ok(())
+    }
+}
+
+/// Bit `b % 64` of word `b / 64` is set for each byte `b` that is not [`ByteClass::Plain`]. Most
+/// bytes of a path are plain, and one bit test for them is predictable where the comparisons of a
+/// `match` were not (letters and digits took different branches).
+const NOTICED: [u64; 4] = [noticed(0), noticed(1), noticed(2), noticed(3)];
+
+const fn noticed(word: u8) -> u64 {
+    let mut bits = 0;
+    let mut bit = 0;
+    while bit < 64 {
+        if !matches!(ByteClass::of(word * 64 + bit), ByteClass::Plain) {
+            bits |= 1 << bit;
+        }
+        bit += 1;
+    }
+    bits
+}
+
+/// What a byte means to [`PathFacts::scan`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ByteClass {
+    Plain,
+    Slash,
+    Question,
+    Percent,
+    Backslash,
+    Control,
+    NonAscii,
+}
+
+impl ByteClass {
+    const fn of(byte: u8) -> Self {
+        match byte {
+            b'/' => ByteClass::Slash,
+            b'?' => ByteClass::Question,
+            b'%' => ByteClass::Percent,
+            b'\\' => ByteClass::Backslash,
+            0..=b' ' | 0x7f => ByteClass::Control,
+            0x80.. => ByteClass::NonAscii,
+            _ => ByteClass::Plain,
+        }
+    }
+}
+
+/// Whether `text[start..end]` is a dot segment; most segments are ruled out by their first byte.
+fn is_dot_segment_at(text: &str, start: usize, end: usize) -> bool {
+    matches!(text.as_bytes().get(start), Some(b'.' | b'%'))
+        && text.get(start..end).is_some_and(is_dot_segment)
 }
 
 /// `.` or `..`, with any dot possibly written as `%2e`/`%2E`.
@@ -230,6 +424,39 @@ mod tests {
         ];
         for (target, expected) in cases {
             assert_eq!(check_target(target), Err(expected), "{target:?}");
+        }
+    }
+
+    #[test]
+    fn one_scan_agrees_with_split_and_check() {
+        for target in [
+            "/svc-0421/orders/17?expand=items",
+            "/a%2?f",
+            "/a%?2f",
+            "/a/%2e%2e?x=/../",
+            "/a?b?c",
+            "/a?",
+            "?x",
+            "",
+            "/",
+            "//x//y/",
+            "/api01/a b?c",
+            "/api01/x?q=\u{e9}\t",
+            "/1/2/3/4/5/6/7/8/9/10",
+        ] {
+            let scanned = ScannedTarget::scan(target);
+            let raw = RawPath::split(target);
+            assert_eq!(scanned.raw, raw, "{target:?}");
+            assert_eq!(scanned.safety, check(raw), "{target:?}");
+            let expected: Vec<usize> = raw
+                .path
+                .match_indices('/')
+                .map(|(at, _)| at)
+                .filter(|&at| at > 0)
+                .take(MAX_PREFIX_SEGMENTS)
+                .collect();
+            assert_eq!(scanned.slashes.as_slice(), expected, "{target:?}");
+            assert_eq!(Slashes::of_target(target).1, raw.path.len(), "{target:?}");
         }
     }
 
