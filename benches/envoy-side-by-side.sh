@@ -26,13 +26,14 @@ filters="${KDP_FILTERS_DIR:-$PWD/dist/kong-filters}"
 for f in kdp_migrate migration_telemetry short_domain_router legacy_redirect; do
   if [[ ! -f "$filters/$f.wasm" ]]; then scripts/build-filters.sh; break; fi
 done
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --quiet --release -p kdp-migrate-e2e --bin kdp-e2e-echo --bin kdp-e2e-envoy-config
 # Config n's no-op filter (its own small workspace; same profile as the shipped filters).
 cargo build --quiet --release --target wasm32-wasip1 --manifest-path benches/envoy/noop-filter/Cargo.toml \
-  --target-dir target/envoy-bench-noop
-export NOOP_DIR="$PWD/target/envoy-bench-noop/wasm32-wasip1/release"
-export ECHO_BIN="$PWD/target/release/kdp-e2e-echo"
-export CONFIG_BIN="$PWD/target/release/kdp-e2e-envoy-config"
+  --target-dir "$target_dir/envoy-bench-noop"
+export NOOP_DIR="$target_dir/envoy-bench-noop/wasm32-wasip1/release"
+export ECHO_BIN="$target_dir/release/kdp-e2e-echo"
+export CONFIG_BIN="$target_dir/release/kdp-e2e-envoy-config"
 export OUT="${OUT:-$PWD/target/envoy-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT/filters"
 # Snapshot the filters (a rebuild during the run must not change what is measured) and record what was measured.

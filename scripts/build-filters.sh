@@ -8,11 +8,12 @@ rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip1 || rustup ta
 args=()
 for f in "${FILTERS[@]}" test_trap; do args+=(-p "$f"); done
 cargo build --quiet --profile filter --target wasm32-wasip1 "${args[@]}"
+built="${CARGO_TARGET_DIR:-target}/wasm32-wasip1/filter"
 out=dist/kong-filters
 rm -rf "$out" dist/test-filters
 mkdir -p "$out" dist/test-filters
 for f in "${FILTERS[@]}"; do
-  cp "target/wasm32-wasip1/filter/$f.wasm" "$out/$f.wasm"
+  cp "$built/$f.wasm" "$out/$f.wasm"
   if [[ -f "kong/$f.meta.json" ]]; then cp "kong/$f.meta.json" "$out/$f.meta.json"; fi
 done
 # Budget: each filter must stay under 300 KiB (smaller modules load and instantiate faster on every
@@ -27,4 +28,4 @@ for f in "${FILTERS[@]}"; do
   fi
 done
 # Test-only filters never go into the Kong folder.
-cp target/wasm32-wasip1/filter/test_trap.wasm dist/test-filters/test_trap.wasm
+cp "$built/test_trap.wasm" dist/test-filters/test_trap.wasm

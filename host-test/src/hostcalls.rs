@@ -132,7 +132,17 @@ fn proxy_get_log_level(mut caller: Ctx<'_>, level_out: u32) -> Result<u32> {
 
 fn proxy_get_current_time_nanoseconds(mut caller: Ctx<'_>, time_out: u32) -> Result<u32> {
     let (memory, state) = guest::split(&mut caller)?;
-    guest::put_u64(memory, time_out, state.clock.now_nanos())?;
+    let stream = &state.stream;
+    // A replayed request takes the time it took when it was recorded: the clock stands at its
+    // start until its response is done, and has moved on by its duration when it is logged.
+    let now = match stream.phase {
+        Phase::Configure => state.clock.now_nanos(),
+        Phase::Log | Phase::Done => stream
+            .started_nanos
+            .saturating_add(u64::try_from(stream.duration.as_nanos()).unwrap_or(u64::MAX)),
+        _ => stream.started_nanos,
+    };
+    guest::put_u64(memory, time_out, now)?;
     Ok(OK)
 }
 

@@ -56,6 +56,10 @@ impl FilterLibrary {
             .cranelift_opt_level(OptLevel::Speed)
             // Traps are reported by message; a wasm backtrace would only add noise (and time).
             .wasm_backtrace_max_frames(None);
+        // `perf record` can name the filters' functions (`perf report` reads /tmp/perf-<pid>.map).
+        if std::env::var_os("KDP_PERF_MAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&config).map_err(start_error)?;
         start_epoch_ticker(&engine);
         let mut linker = Linker::new(&engine);

@@ -230,12 +230,13 @@ pub fn headers(map: MapType) -> Result<Vec<(String, Vec<u8>)>, HostStatus> {
 }
 
 /// A property's bytes; `None` when the host does not know it (how Envoy answers `ngx.*`).
-pub fn property(path: &[&str]) -> Result<Option<Vec<u8>>, HostStatus> {
-    let serialized = path.join("\0");
+///
+/// `path` is in its wire form, the segments joined by NUL (`"request\0path"`): written as a
+/// literal, it costs no joining per request.
+pub fn property(path: &str) -> Result<Option<Vec<u8>>, HostStatus> {
     let (mut data, mut size) = (null_mut(), 0usize);
-    // Safety: `serialized` valid for the call, out-pointers valid.
-    let status =
-        unsafe { proxy_get_property(serialized.as_ptr(), serialized.len(), &mut data, &mut size) };
+    // Safety: `path` valid for the call, out-pointers valid.
+    let status = unsafe { proxy_get_property(path.as_ptr(), path.len(), &mut data, &mut size) };
     // Safety: the buffer (if any) is ours now, per the ABI.
     let bytes = unsafe { take_buffer(data, size) };
     match status {
@@ -248,17 +249,10 @@ pub fn property(path: &[&str]) -> Result<Option<Vec<u8>>, HostStatus> {
 
 /// Sets a property. Only call it for properties known to be writable: ngx_wasm_module traps on an
 /// nginx variable that is not changeable, whatever we do with the status.
-pub fn set_property(path: &[&str], value: &[u8]) -> Result<(), HostStatus> {
-    let serialized = path.join("\0");
+/// `path` as in [`property`].
+pub fn set_property(path: &str, value: &[u8]) -> Result<(), HostStatus> {
     // Safety: both buffers valid for the call.
-    check(unsafe {
-        proxy_set_property(
-            serialized.as_ptr(),
-            serialized.len(),
-            value.as_ptr(),
-            value.len(),
-        )
-    })
+    check(unsafe { proxy_set_property(path.as_ptr(), path.len(), value.as_ptr(), value.len()) })
 }
 
 /// Answers the request from the filter.

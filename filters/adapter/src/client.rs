@@ -49,7 +49,7 @@ impl ClientFacts for CachedClient {
     fn peer_address(&self) -> Option<String> {
         self.peer
             .get_or_init(|| {
-                abi::property(&["source", "address"])
+                abi::property("source\0address")
                     .ok()
                     .flatten()
                     .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())

@@ -22,8 +22,8 @@ impl Engine {
     /// Asks the host. Call it from an HTTP context only: reading request properties from a root
     /// context segfaults Kong 3.9's pinned ngx_wasm_module.
     pub fn detect() -> Engine {
-        match abi::property(&["ngx", "request_uri"]) {
-            Ok(Some(_)) => match abi::property(&["ngx", "upstream_uri"]) {
+        match abi::property("ngx\0request_uri") {
+            Ok(Some(_)) => match abi::property("ngx\0upstream_uri") {
                 Ok(Some(_)) => Engine::Kong,
                 _ => Engine::Nginx,
             },
@@ -34,7 +34,7 @@ impl Engine {
     /// Sets the path and query the upstream receives.
     pub fn set_upstream_path(self, path_and_query: &str) -> Result<(), HostStatus> {
         match self {
-            Engine::Kong => abi::set_property(&["ngx", "upstream_uri"], path_and_query.as_bytes()),
+            Engine::Kong => abi::set_property("ngx\0upstream_uri", path_and_query.as_bytes()),
             Engine::Nginx | Engine::Envoy => {
                 abi::replace_header(MapType::RequestHeaders, ":path", path_and_query.as_bytes())
             }
@@ -44,7 +44,7 @@ impl Engine {
     /// Sets the Host the upstream receives (in Kong also the TLS SNI, through `proxy_ssl_name`).
     pub fn set_upstream_host(self, host: &str) -> Result<(), HostStatus> {
         match self {
-            Engine::Kong => abi::set_property(&["ngx", "upstream_host"], host.as_bytes()),
+            Engine::Kong => abi::set_property("ngx\0upstream_host", host.as_bytes()),
             Engine::Nginx => abi::replace_header(MapType::RequestHeaders, "host", host.as_bytes()),
             Engine::Envoy => {
                 abi::replace_header(MapType::RequestHeaders, ":authority", host.as_bytes())
@@ -58,8 +58,8 @@ impl Engine {
     pub fn set_forwarded(self, host: &str, prefix: &str) -> Result<(), HostStatus> {
         match self {
             Engine::Kong => {
-                abi::set_property(&["ngx", "upstream_x_forwarded_host"], host.as_bytes())?;
-                abi::set_property(&["ngx", "upstream_x_forwarded_prefix"], prefix.as_bytes())
+                abi::set_property("ngx\0upstream_x_forwarded_host", host.as_bytes())?;
+                abi::set_property("ngx\0upstream_x_forwarded_prefix", prefix.as_bytes())
             }
             Engine::Nginx | Engine::Envoy => {
                 abi::replace_header(MapType::RequestHeaders, "x-forwarded-host", host.as_bytes())?;

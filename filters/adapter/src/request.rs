@@ -19,12 +19,15 @@ pub(crate) struct RequestFacts {
 impl RequestFacts {
     /// Reads the current request.
     pub fn read() -> Self {
-        let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+        let text = |bytes: Vec<u8>| {
+            String::from_utf8(bytes)
+                .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+        };
         let host = request_header("host")
             .or_else(|| request_header(":authority"))
             .map(text)
             .unwrap_or_default();
-        let target = abi::property(&["request", "path"])
+        let target = abi::property("request\0path")
             .ok()
             .flatten()
             .or_else(|| request_header(":path"))

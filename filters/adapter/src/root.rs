@@ -33,8 +33,6 @@ pub(crate) struct Shared {
     pub name: &'static str,
     /// Its jobs.
     pub roles: Roles,
-    /// Counter ids.
-    pub counters: Counters,
     engine: Cell<Option<Engine>>,
     metrics: Cell<Option<bool>>,
 }
@@ -58,7 +56,7 @@ impl Shared {
         }
         let supported = match self.engine() {
             Engine::Kong => {
-                let version = abi::property(&["kong", "version"]).ok().flatten();
+                let version = abi::property("kong\0version").ok().flatten();
                 let supported = version
                     .as_deref()
                     .and_then(kong_major_minor)
@@ -92,9 +90,19 @@ fn kong_major_minor(version: &[u8]) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
+/// The configuration in force: the map, and the counters whose keys are its API indexes (a new map
+/// starts with new keys; in-flight requests keep the map they started with).
+#[derive(Debug)]
+pub(crate) struct Configured {
+    /// The migration map.
+    pub map: MigrationMap,
+    /// Counter ids.
+    pub counters: Counters,
+}
+
 struct FilterRoot {
     shared: Rc<Shared>,
-    map: Option<Rc<MigrationMap>>,
+    configured: Option<Rc<Configured>>,
 }
 
 impl FilterRoot {
@@ -103,11 +111,10 @@ impl FilterRoot {
             shared: Rc::new(Shared {
                 name,
                 roles,
-                counters: Counters::default(),
                 engine: Cell::new(None),
                 metrics: Cell::new(None),
             }),
-            map: None,
+            configured: None,
         }
     }
 }
@@ -147,7 +154,10 @@ impl RootContext for FilterRoot {
                         map.short_host()
                     ),
                 );
-                self.map = Some(Rc::new(map));
+                self.configured = Some(Rc::new(Configured {
+                    map,
+                    counters: Counters::default(),
+                }));
                 true
             }
             Err(error) => {
@@ -163,7 +173,7 @@ impl RootContext for FilterRoot {
     fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
         Some(Box::new(FilterContext::new(
             Rc::clone(&self.shared),
-            self.map.clone(),
+            self.configured.clone(),
         )))
     }
 

@@ -31,6 +31,7 @@ mod decision;
 mod document;
 mod error;
 pub mod host;
+mod json;
 mod legacy;
 mod local_response;
 mod map;
@@ -40,6 +41,7 @@ mod response_rewrite;
 mod signal;
 mod telemetry;
 mod timestamp;
+mod verdict;
 
 pub use decision::{
     Action, Answer, ClientFacts, Decision, Forward, Location, Outcome, RedirectStage, Respond,
@@ -53,3 +55,4 @@ pub use map::{Api, Classification, Entry, MAX_PREFIX_SEGMENTS, MigrationMap};
 pub use response_rewrite::ResponseRewrite;
 pub use signal::deprecation_headers;
 pub use telemetry::{Measured, TelemetryRecord, counter_name};
+pub use verdict::{Verdict, Would};

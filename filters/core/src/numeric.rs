@@ -15,9 +15,21 @@ pub fn duration_ms(bytes: &[u8]) -> Option<f64> {
         // ngx_wasm_module: `$request_time`, seconds with millisecond resolution.
         return text.parse::<f64>().ok().map(|seconds| seconds * 1000.0);
     }
-    // Envoy: nanoseconds. Precision beyond f64's 53 bits is irrelevant for latencies.
+    // Envoy: nanoseconds.
+    little_endian(bytes).map(nanos_to_ms)
+}
+
+/// The milliseconds from `start` to `end` (clock readings in nanoseconds); `None` if the clock
+/// went backwards.
+pub fn elapsed_ms(start_nanos: u64, end_nanos: u64) -> Option<f64> {
+    end_nanos.checked_sub(start_nanos).map(nanos_to_ms)
+}
+
+fn nanos_to_ms(nanos: u64) -> f64 {
+    // Precision beyond f64's 53 bits is irrelevant for latencies.
     #[allow(clippy::cast_precision_loss)]
-    little_endian(bytes).map(|nanos| nanos as f64 / 1_000_000.0)
+    let nanos = nanos as f64;
+    nanos / 1_000_000.0
 }
 
 fn ascii_number(bytes: &[u8]) -> Option<&str> {
@@ -47,5 +59,7 @@ mod tests {
         assert_eq!(duration_ms(b"0.002"), Some(2.0));
         assert_eq!(duration_ms(&1_500_000u64.to_le_bytes()), Some(1.5));
         assert_eq!(duration_ms(&[1, 2, 3]), None);
+        assert_eq!(elapsed_ms(1_000_000_000, 1_002_500_000), Some(2.5));
+        assert_eq!(elapsed_ms(2, 1), None);
     }
 }

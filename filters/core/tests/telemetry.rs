@@ -8,7 +8,7 @@ mod common;
 
 use common::{BASE, Client, Silent, build, map_with};
 use kdp_migrate_core::{
-    Action, ClientFacts, Entry, Measured, MigrationMap, TelemetryRecord, counter_name,
+    Action, ClientFacts, Entry, Measured, MigrationMap, TelemetryRecord, Verdict, counter_name,
 };
 
 const KEYS: [&str; 16] = [
@@ -60,7 +60,11 @@ impl LineTest<'_> {
                 location_rewritten: 1,
                 cookies_rewritten: 2,
             };
-            let line = TelemetryRecord::new(&decision, measured).to_json();
+            let verdict = Verdict::of(self.map, &decision);
+            let line = TelemetryRecord::new(&verdict, self.map, measured).to_json();
+            let by_serde =
+                serde_json::to_string(&TelemetryRecord::new(&verdict, self.map, measured)).unwrap();
+            assert_eq!(line, by_serde, "the hand-written line is serde_json's");
             assert_eq!(line, expected, "Host: {host:?}, target: {target:?}");
             assert_eq!(keys_in_order(&line), KEYS, "{line}");
         }
@@ -229,7 +233,12 @@ fn lines_stay_one_line_of_valid_json_whatever_the_client_sent() {
             latency_ms,
             ..Measured::default()
         };
-        let line = TelemetryRecord::new(&decision, measured).to_json();
+        let verdict = Verdict::of(&map, &decision);
+        let line = TelemetryRecord::new(&verdict, &map, measured).to_json();
+        assert_eq!(
+            line,
+            serde_json::to_string(&TelemetryRecord::new(&verdict, &map, measured)).unwrap()
+        );
         assert!(!line.contains(['\n', '\r', '\0']), "{line:?}");
         let value: serde_json::Value =
             serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
