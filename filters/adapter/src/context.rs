@@ -172,13 +172,13 @@ impl FilterContext {
         // One read per header name: in Envoy the whole header map costs as much as a dozen single
         // reads, and most responses carry none of these.
         let read = |name| abi::header(MapType::ResponseHeaders, name).ok().flatten();
-        let urls = [
+        let url_headers = [
             ("location", read("location")),
             ("content-location", read("content-location")),
             ("refresh", read("refresh")),
         ];
         let has_cookie = read("set-cookie").is_some();
-        if !has_cookie && urls.iter().all(|(_, value)| value.is_none()) {
+        if !has_cookie && url_headers.iter().all(|(_, value)| value.is_none()) {
             return;
         }
         // Read in the request phase: Envoy refuses request-header reads here.
@@ -189,8 +189,8 @@ impl FilterContext {
                 ResponseRewrite::legacy(api, legacy_host, scheme)
             }
         };
-        let (mut urls_rewritten, mut cookies) = (0u32, 0u32);
-        for (name, value) in urls {
+        let (mut urls, mut cookies) = (0u32, 0u32);
+        for (name, value) in url_headers {
             let Some(text) = value
                 .as_deref()
                 .and_then(|bytes| std::str::from_utf8(bytes).ok())
@@ -203,7 +203,7 @@ impl FilterContext {
                 rewrite.url(text)
             };
             if let Some(new) = rewritten {
-                urls_rewritten += 1;
+                urls += 1;
                 if apply
                     && let Err(status) =
                         abi::replace_header(MapType::ResponseHeaders, name, new.as_bytes())
@@ -226,7 +226,6 @@ impl FilterContext {
                 cookie_values.push(new.map_or(value, String::into_bytes));
             }
         }
-        let urls = urls_rewritten;
         // Several Set-Cookie headers: the only portable way to change one is to remove them all and
         // add each back, in order (works in Kong's engine and in Envoy).
         if apply && cookies > 0 {

@@ -8,6 +8,9 @@ use crate::map::{Api, Entry, MigrationMap};
 use crate::verdict::Verdict;
 
 /// One request, as the telemetry line reports it. Field order is the contract's order.
+///
+/// `Serialize` is the reference [`TelemetryRecord::write_json`] is tested against; the filters write
+/// the line by hand.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TelemetryRecord<'a> {
     /// Always `kdp_migrate`, so log pipelines can pick the lines out.
