@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The Envoy side-by-side benchmark (issue 4): Envoy plain (a), Envoy-native routes (b), Envoy + the combined
-# kdp_migrate filter (c), Envoy + a chain of separate filters (c2), and Envoy + a no-op Wasm filter (n, the floor
-# any Wasm filter pays), on rewrite, redirect and pass-through requests, interleaved round by round. Not a test: it prints figures (benches/envoy/RESULTS.md has the recorded
-# ones and the method). Takes a few minutes with the defaults; keep the machine otherwise quiet.
+# kdp_migrate filter (c), Envoy + a chain of separate filters (c2), Envoy + a no-op Wasm filter (n, the floor
+# any Wasm filter pays) and Envoy + a minimal filter doing only the job (m, the floor any filter doing it pays),
+# on rewrite, redirect and pass-through requests, interleaved round by round. Not a test: it prints figures
+# (benches/envoy/RESULTS.md has the recorded ones and the method). Takes a few minutes with the defaults; keep
+# the machine otherwise quiet.
 #
 #   benches/envoy-side-by-side.sh            # ROUNDS=3 DUR=8 WARM=2 CONNS=8 by default
 #   ROUNDS=4 DUR=10 benches/envoy-side-by-side.sh
@@ -28,10 +30,16 @@ for f in kdp_migrate migration_telemetry short_domain_router legacy_redirect; do
 done
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --quiet --release -p kdp-migrate-e2e --bin kdp-e2e-echo --bin kdp-e2e-envoy-config
-# Config n's no-op filter (its own small workspace; same profile as the shipped filters).
-cargo build --quiet --release --target wasm32-wasip1 --manifest-path benches/envoy/noop-filter/Cargo.toml \
-  --target-dir "$target_dir/envoy-bench-noop"
-export NOOP_DIR="$target_dir/envoy-bench-noop/wasm32-wasip1/release"
+# The reference filters of configs n (no-op) and m (the minimal job), each its own small workspace with the
+# shipped filters' profile.
+export REFERENCE_DIR="$target_dir/envoy-bench-references"
+mkdir -p "$REFERENCE_DIR"
+for reference in noop:noop-filter minimal_rewrite:minimal-filter; do
+  crate=${reference%%:*} dir=${reference#*:}
+  cargo build --quiet --release --target wasm32-wasip1 --manifest-path "benches/envoy/$dir/Cargo.toml" \
+    --target-dir "$target_dir/envoy-bench-$dir"
+  cp "$target_dir/envoy-bench-$dir/wasm32-wasip1/release/$crate.wasm" "$REFERENCE_DIR/"
+done
 export ECHO_BIN="$target_dir/release/kdp-e2e-echo"
 export CONFIG_BIN="$target_dir/release/kdp-e2e-envoy-config"
 export OUT="${OUT:-$PWD/target/envoy-bench/$(date -u +%Y%m%dT%H%M%SZ)}"

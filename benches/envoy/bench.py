@@ -7,7 +7,10 @@ Configurations, all rendered from envoy/envoy.yaml by kdp-e2e-envoy-config with 
   c   Envoy + the combined kdp_migrate filter, as a user deploys it (routing + telemetry, FAIL_CLOSED, V8)
   c2  Envoy + the chain of separate filters (CHAIN, default migration_telemetry,short_domain_router,legacy_redirect)
   n   Envoy + a Wasm filter that does nothing (benches/envoy/noop-filter): the floor any Wasm filter pays, so
-      c - n is what kdp_migrate itself adds (needs NOOP_DIR)
+      c - n is what kdp_migrate itself adds (needs REFERENCE_DIR)
+  m   Envoy + the least a Wasm filter doing the job asks of Envoy (benches/envoy/minimal-filter: two reads, four
+      header writes or one redirect; no map, telemetry or counters), so c - m is what kdp_migrate's features
+      cost on top of the job (needs REFERENCE_DIR)
 
 Scenarios: rewrite (short host -> long host, prefix stripped), redirect (legacy host -> 308), pass (long host).
 Each round runs every case once, interleaved; ratios are paired within a round so machine drift cancels.
@@ -15,8 +18,8 @@ Envoy: --concurrency 1, pinned to core 0. wrk (-t1) and the echo upstream: core 
 Envoy CPU us/req = delta(utime+stime of the Envoy process, /proc/<pid>/stat) / requests completed.
 
 Environment: ENVOY_BIN, ECHO_BIN, CONFIG_BIN (required); DUR (s, 8), WARM (s, 2), ROUNDS (3), CONNS (8),
-CASES ("rewrite:a,b,n,c,c2 redirect:b,c,c2 pass:a,b,n,c,c2"), CHAIN, OUT (directory for raw results and logs),
-FILTERS_DIR, MAP, ENVOY_CORE (0), LOAD_CORE (1), QUIET_WAIT (s, 20: before each run, wait up to this long for a
+CASES ("rewrite:a,b,n,m,c,c2 redirect:b,m,c,c2 pass:a,b,n,m,c,c2"), CHAIN, OUT (directory for raw results and logs),
+FILTERS_DIR, MAP, REFERENCE_DIR (the directory of noop.wasm and minimal_rewrite.wasm), ENVOY_CORE (0), LOAD_CORE (1), QUIET_WAIT (s, 20: before each run, wait up to this long for a
 1 s window in which the whole machine used under 5% of one core, so runs start when other work pauses).
 """
 import atexit
@@ -38,11 +41,14 @@ LEGACY1 = "api01.source-team1.dev.aliyun.cloud.cn.aibang"
 SCENARIOS = {
     # name: (Host, path, {config: (status, upstream Host seen or None for a local reply)})
     "rewrite": (SHORT, "/api01/v1/items?id=7",
-                {"a": (200, SHORT), "b": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1), "n": (200, SHORT)}),
+                {"a": (200, SHORT), "b": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1), "n": (200, SHORT),
+                 "m": (200, LONG1)}),
     "redirect": (LEGACY1, "/v1/items?id=7",
-                 {"a": (200, LEGACY1), "b": (308, None), "c": (308, None), "c2": (308, None), "n": (200, LEGACY1)}),
+                 {"a": (200, LEGACY1), "b": (308, None), "c": (308, None), "c2": (308, None), "n": (200, LEGACY1),
+                  "m": (308, None)}),
     "pass": (LONG1, "/v1/items?id=7",
-             {"a": (200, LONG1), "b": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1), "n": (200, LONG1)}),
+             {"a": (200, LONG1), "b": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1), "n": (200, LONG1),
+              "m": (200, LONG1)}),
 }
 
 ENV = os.environ
@@ -53,14 +59,16 @@ DUR = int(ENV.get("DUR", "8"))
 WARM = int(ENV.get("WARM", "2"))
 ROUNDS = int(ENV.get("ROUNDS", "3"))
 CONNS = int(ENV.get("CONNS", "8"))
-CASES_SPEC = ENV.get("CASES", "rewrite:a,b,n,c,c2 redirect:b,c,c2 pass:a,b,n,c,c2")
+CASES_SPEC = ENV.get("CASES", "rewrite:a,b,n,m,c,c2 redirect:b,m,c,c2 pass:a,b,n,m,c,c2")
 CHAIN = ENV.get("CHAIN", "migration_telemetry,short_domain_router,legacy_redirect")
 OUT = ENV.get("OUT", "target/envoy-bench")
 QUIET_WAIT = float(ENV.get("QUIET_WAIT", "20"))  # s to wait, before each run, for a 1 s window with the machine idle
 ENVOY_CORE = ENV.get("ENVOY_CORE", "0")
 LOAD_CORE = ENV.get("LOAD_CORE", "1")
-LAYOUTS = {"a": "plain", "b": "native", "c": "combined", "c2": "chain:" + CHAIN, "n": "chain:noop"}
-NOOP_DIR = ENV.get("NOOP_DIR", "")
+LAYOUTS = {"a": "plain", "b": "native", "c": "combined", "c2": "chain:" + CHAIN, "n": "chain:noop",
+           "m": "chain:minimal_rewrite"}
+REFERENCE_DIR = ENV.get("REFERENCE_DIR", "")
+REFERENCES = ("n", "m")  # configs whose filter is a benchmark reference, not ours
 # More configurations for experiments, e.g. EXTRA_LAYOUTS="r=chain:short_domain_router t=chain:migration_telemetry"
 # (any layout kdp-e2e-envoy-config takes); their sanity check only asks for a 2xx or 3xx answer.
 for spec in ENV.get("EXTRA_LAYOUTS", "").split():
@@ -136,7 +144,7 @@ def start_envoy(key, upstream_port):
     with open(cfg, "w") as f:
         subprocess.run([CONFIG, "--layout", LAYOUTS[key], "--admin", str(admin), "--listen", str(listen),
                         "--upstream", str(upstream_port)] + EXTRA_CONFIG_ARGS +
-                       (["--filters-dir", NOOP_DIR] if key == "n" else []), stdout=f, check=True)
+                       (["--filters-dir", REFERENCE_DIR] if key in REFERENCES else []), stdout=f, check=True)
     logpath = os.path.join(OUT, f"envoy-{key}.log")
     logf = open(logpath, "ab")
     p = subprocess.Popen(["taskset", "-c", ENVOY_CORE, ENVOY, "-c", cfg, "--concurrency", "1",
@@ -276,7 +284,7 @@ def measure(envoy, scenario, upstream_pid, round_no):
     foreign.sort(reverse=True)
     res["other_cpu_s"] = round(sum(d for d, _ in foreign), 2)
     res["other_top"] = [f"{n}:{d:.2f}s" for d, n in foreign[:3]]
-    filtered = envoy["key"] not in ("a", "b", "n")
+    filtered = envoy["key"] not in ("a", "b") + REFERENCES
     res["telemetry_lines"] = telemetry_lines(envoy) if filtered else None
     res["requests_total_counters"] = counters(envoy) if filtered else None
     return res
@@ -302,9 +310,10 @@ def summarize(rows):
              "| Envoy CPU µs/req median (min–max) | other CPU s/run (max) |",
              "|---|---|---|---|---|---|---|---|"]
     names = {"a": "a plain proxy", "b": "b native routes", "n": "n no-op Wasm filter (floor)",
+             "m": "m minimal job filter",
              "c": "c kdp_migrate (combined)", "c2": "c2 chain of separate filters"}
     for scenario in SCENARIOS:
-        for key in ["a", "b", "n", "c", "c2"] + [k for k in LAYOUTS if k not in names]:
+        for key in ["a", "b", "n", "m", "c", "c2"] + [k for k in LAYOUTS if k not in names]:
             rs = [r for r in rows if r["scenario"] == scenario and r["config"] == key]
             if not rs:
                 continue
@@ -317,7 +326,8 @@ def summarize(rows):
     verdicts = []
     for scenario in SCENARIOS:
         extra = [(k, "n") for k in LAYOUTS if k not in names]
-        for num, den in [("c", "b"), ("c", "a"), ("c2", "b"), ("c2", "a"), ("b", "a"), ("n", "a"), ("c", "n")] + extra:
+        for num, den in [("c", "b"), ("c", "a"), ("c2", "b"), ("c2", "a"), ("b", "a"), ("n", "a"), ("c", "n"),
+                         ("m", "b"), ("c", "m")] + extra:
             pairs = []
             for rnd in sorted({r["round"] for r in rows}):
                 x = [r for r in rows if r["round"] == rnd and r["scenario"] == scenario and r["config"] == num]
@@ -361,8 +371,8 @@ if __name__ == "__main__":
     for part in CASES_SPEC.split():
         scenario, keys = part.split(":")
         cases += [(scenario, k) for k in keys.split(",")]
-    if any(k == "n" for _, k in cases) and not NOOP_DIR:
-        sys.exit("config n needs NOOP_DIR (the directory of noop.wasm)")
+    if any(k in REFERENCES for _, k in cases) and not REFERENCE_DIR:
+        sys.exit("configs n and m need REFERENCE_DIR (the directory of noop.wasm and minimal_rewrite.wasm)")
     per_round = len(cases) * (WARM + DUR + 2)
     log(f"{ROUNDS} rounds x {len(cases)} cases x ({WARM}+{DUR}) s: about {ROUNDS * per_round / 60:.1f} min "
         f"(plus up to {QUIET_WAIT:.0f} s per run waiting for a quiet machine)")

@@ -218,15 +218,15 @@ pub fn remove_header(map: MapType, name: &str) -> Result<(), HostStatus> {
     check(unsafe { proxy_remove_header_map_value(map as u32, name.as_ptr(), name.len()) })
 }
 
-/// All headers of a map, in order, with duplicates (several `Set-Cookie`) kept apart.
-pub fn headers(map: MapType) -> Result<Vec<(String, Vec<u8>)>, HostStatus> {
+/// A whole header map in the ABI's encoding (see [`HeaderMap`](crate::header_map::HeaderMap)).
+pub fn header_map_bytes(map: MapType) -> Result<Vec<u8>, HostStatus> {
     let (mut data, mut size) = (null_mut(), 0usize);
     // Safety: out-pointers valid for the call.
     let status = unsafe { proxy_get_header_map_pairs(map as u32, &mut data, &mut size) };
     // Safety: the buffer (if any) is ours now, per the ABI.
     let bytes = unsafe { take_buffer(data, size) };
     check(status)?;
-    Ok(deserialize_pairs(&bytes).unwrap_or_default())
+    Ok(bytes)
 }
 
 /// A property's bytes; `None` when the host does not know it (how Envoy answers `ngx.*`).
@@ -293,7 +293,7 @@ pub fn increment(id: u32, offset: i64) -> Result<(), HostStatus> {
 }
 
 /// The ABI's map encoding: count, then (key length, value length) pairs, then NUL-terminated data.
-fn serialize_pairs(pairs: &[(&str, &str)]) -> Vec<u8> {
+pub(crate) fn serialize_pairs(pairs: &[(&str, &str)]) -> Vec<u8> {
     let data: usize = pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
     let mut out = Vec::with_capacity(4 + pairs.len() * 8 + data);
     out.extend_from_slice(&u32::try_from(pairs.len()).unwrap_or(0).to_le_bytes());
@@ -308,60 +308,4 @@ fn serialize_pairs(pairs: &[(&str, &str)]) -> Vec<u8> {
         out.push(0);
     }
     out
-}
-
-/// Reads the ABI's map encoding; `None` if the host sent something malformed.
-fn deserialize_pairs(bytes: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
-    let read_u32 = |at: usize| -> Option<usize> {
-        let raw: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
-        usize::try_from(u32::from_le_bytes(raw)).ok()
-    };
-    if bytes.is_empty() {
-        return Some(Vec::new());
-    }
-    let count = read_u32(0)?;
-    let mut sizes_at = 4;
-    let mut data_at = 4usize.checked_add(count.checked_mul(8)?)?;
-    let mut pairs = Vec::with_capacity(count.min(256));
-    for _ in 0..count {
-        let key_size = read_u32(sizes_at)?;
-        let value_size = read_u32(sizes_at + 4)?;
-        sizes_at += 8;
-        let key = bytes.get(data_at..data_at.checked_add(key_size)?)?;
-        data_at = data_at.checked_add(key_size + 1)?;
-        let value = bytes.get(data_at..data_at.checked_add(value_size)?)?;
-        data_at = data_at.checked_add(value_size + 1)?;
-        pairs.push((String::from_utf8_lossy(key).into_owned(), value.to_vec()));
-    }
-    Some(pairs)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pairs_round_trip() {
-        let encoded = serialize_pairs(&[
-            (":path", "/a"),
-            ("set-cookie", "a=1"),
-            ("set-cookie", "b=2"),
-        ]);
-        let decoded = deserialize_pairs(&encoded).unwrap();
-        assert_eq!(
-            decoded,
-            vec![
-                (":path".to_owned(), b"/a".to_vec()),
-                ("set-cookie".to_owned(), b"a=1".to_vec()),
-                ("set-cookie".to_owned(), b"b=2".to_vec()),
-            ]
-        );
-    }
-
-    #[test]
-    fn malformed_pairs_are_refused_not_trapped() {
-        assert_eq!(deserialize_pairs(&[1, 0, 0, 0, 200, 0, 0, 0]), None);
-        assert_eq!(deserialize_pairs(&[255, 255, 255, 255]), None);
-        assert_eq!(deserialize_pairs(&[]), Some(Vec::new()));
-    }
 }

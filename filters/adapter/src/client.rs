@@ -1,49 +1,43 @@
-//! What the engine tells about the client, asked lazily and remembered, so that deciding the same
-//! request again later (response phase, log phase) gives the same answer without asking again.
+//! What the engine tells about the client: the request headers (read with the request), the peer
+//! address and the clock (asked lazily and remembered), so that deciding the same request again
+//! later (response phase, log phase) gives the same answer without asking again.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::OnceCell;
 
 use kdp_migrate_core::ClientFacts;
 
-use crate::abi::{self, MapType};
+use crate::abi;
+use crate::header_map::HeaderMap;
 
-/// Lazily read, memoised client facts of one request.
+/// Client facts of one request.
 #[derive(Debug)]
 pub(crate) struct CachedClient {
-    headers: RefCell<Vec<(String, Option<String>)>>,
+    headers: HeaderMap,
     peer: OnceCell<Option<String>>,
     now_unix: OnceCell<i64>,
 }
 
 impl CachedClient {
-    /// Facts for the current request, read on first use.
-    pub fn new() -> Self {
+    /// Facts for the request whose headers are `headers`; the rest is read on first use.
+    pub fn new(headers: HeaderMap) -> Self {
         CachedClient {
-            headers: RefCell::new(Vec::new()),
+            headers,
             peer: OnceCell::new(),
             now_unix: OnceCell::new(),
         }
+    }
+
+    /// The request headers as the client sent them.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
     }
 }
 
 impl ClientFacts for CachedClient {
     fn header(&self, name: &str) -> Option<String> {
-        if let Some((_, value)) = self
-            .headers
-            .borrow()
-            .iter()
-            .find(|(known, _)| known == name)
-        {
-            return value.clone();
-        }
-        let value = abi::header(MapType::RequestHeaders, name)
-            .ok()
-            .flatten()
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
         self.headers
-            .borrow_mut()
-            .push((name.to_owned(), value.clone()));
-        value
+            .get(name)
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
     }
 
     fn peer_address(&self) -> Option<String> {

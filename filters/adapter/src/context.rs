@@ -12,6 +12,7 @@ use proxy_wasm::types::Action;
 
 use crate::abi::{self, LogLevel, MapType};
 use crate::engine::Engine;
+use crate::header_map::HeaderMap;
 use crate::request::RequestFacts;
 use crate::root::{Configured, Shared};
 
@@ -41,9 +42,9 @@ pub(crate) struct FilterContext {
     /// The deprecation headers for this legacy request's response (legacy role), rendered with the
     /// decision, whose `Location` borrows the request.
     deprecation: Vec<(&'static str, String)>,
-    /// The scheme the client used, read in the request phase (Envoy refuses request-header reads
+    /// The scheme the client used, taken in the request phase (Envoy refuses request-header reads
     /// in the response phase) for the forwards whose responses this filter rewrites.
-    client_scheme: Option<String>,
+    client_scheme: Option<&'static str>,
     /// This filter sent the local response (its own headers are already on it).
     answered: bool,
     /// The response status, seen in the response phase: a header read there is far cheaper than
@@ -95,7 +96,11 @@ impl FilterContext {
         if self.verdict.is_some() {
             return;
         }
-        let facts = self.facts.take().unwrap_or_else(RequestFacts::read);
+        let engine = self.shared.engine();
+        let facts = self
+            .facts
+            .take()
+            .unwrap_or_else(|| RequestFacts::read(engine));
         let decision = map.decide(&facts.host, &facts.target, &facts.client);
         self.remember(map, &decision);
         self.facts = Some(facts);
@@ -168,21 +173,18 @@ impl FilterContext {
     }
 
     /// Rewrites (or, with `apply` false, only counts) the response headers for the client's entry.
-    fn rewrite_response(&mut self, target: RewriteFor<'_>, apply: bool) {
-        // One read per header name: in Envoy the whole header map costs as much as a dozen single
-        // reads, and most responses carry none of these.
-        let read = |name| abi::header(MapType::ResponseHeaders, name).ok().flatten();
+    fn rewrite_response(&mut self, headers: &HeaderMap, target: RewriteFor<'_>, apply: bool) {
         let url_headers = [
-            ("location", read("location")),
-            ("content-location", read("content-location")),
-            ("refresh", read("refresh")),
+            ("location", headers.get("location")),
+            ("content-location", headers.get("content-location")),
+            ("refresh", headers.get("refresh")),
         ];
-        let has_cookie = read("set-cookie").is_some();
+        let has_cookie = headers.get("set-cookie").is_some();
         if !has_cookie && url_headers.iter().all(|(_, value)| value.is_none()) {
             return;
         }
-        // Read in the request phase: Envoy refuses request-header reads here.
-        let scheme = self.client_scheme.as_deref().unwrap_or("https");
+        // Taken in the request phase: Envoy refuses request-header reads here.
+        let scheme = self.client_scheme.unwrap_or("https");
         let rewrite = match target {
             RewriteFor::Short(api, short_host) => ResponseRewrite::short(api, short_host, scheme),
             RewriteFor::Legacy(api, legacy_host) => {
@@ -191,10 +193,7 @@ impl FilterContext {
         };
         let (mut urls, mut cookies) = (0u32, 0u32);
         for (name, value) in url_headers {
-            let Some(text) = value
-                .as_deref()
-                .and_then(|bytes| std::str::from_utf8(bytes).ok())
-            else {
+            let Some(text) = value.and_then(|bytes| std::str::from_utf8(bytes).ok()) else {
                 continue;
             };
             let rewritten = if name == "refresh" {
@@ -212,19 +211,13 @@ impl FilterContext {
                 }
             }
         }
-        // A single read returns one Set-Cookie of several: the whole map has them all.
         let mut cookie_values: Vec<Vec<u8>> = Vec::new();
-        if has_cookie && let Ok(headers) = abi::headers(MapType::ResponseHeaders) {
-            for (name, value) in headers {
-                if !name.eq_ignore_ascii_case("set-cookie") {
-                    continue;
-                }
-                let new = std::str::from_utf8(&value)
-                    .ok()
-                    .and_then(|text| rewrite.set_cookie(text));
-                cookies += u32::from(new.is_some());
-                cookie_values.push(new.map_or(value, String::into_bytes));
-            }
+        for value in headers.all("set-cookie") {
+            let new = std::str::from_utf8(value)
+                .ok()
+                .and_then(|text| rewrite.set_cookie(text));
+            cookies += u32::from(new.is_some());
+            cookie_values.push(new.map_or_else(|| value.to_vec(), String::into_bytes));
         }
         // Several Set-Cookie headers: the only portable way to change one is to remove them all and
         // add each back, in order (works in Kong's engine and in Envoy).
@@ -271,7 +264,7 @@ impl FilterContext {
                     Entry::Long | Entry::Unknown => false,
                 };
                 if rewrites && map.rewrite_responses() {
-                    self.client_scheme = Some(RequestFacts::client_scheme());
+                    self.client_scheme = Some(facts.client_scheme());
                 }
                 self.forward(engine, decision);
             }
@@ -315,7 +308,11 @@ impl HttpContext for FilterContext {
         }
         // Decided on the request as the client sent it: in Envoy the filters after this one
         // rewrite `:authority` and `:path`, which `host` and `request.path` reflect.
-        let facts = self.facts.take().unwrap_or_else(RequestFacts::read);
+        let engine = self.shared.engine();
+        let facts = self
+            .facts
+            .take()
+            .unwrap_or_else(|| RequestFacts::read(engine));
         let decision = map.decide(&facts.host, &facts.target, &facts.client);
         self.remember(map, &decision);
         let roles = self.shared.roles;
@@ -347,35 +344,39 @@ impl HttpContext for FilterContext {
             return Action::Continue;
         };
         let (entry, api) = (verdict.entry, verdict.api(map));
+        let mine = match entry {
+            Entry::Short => roles.router,
+            Entry::Legacy => roles.host_rewrite,
+            Entry::Long | Entry::Unknown => false,
+        };
+        // A telemetry-only filter counts what the rewriting filters do to the same headers.
+        let rewrite_for = api
+            .filter(|_| verdict.forwards() && map.rewrite_responses() && (mine || roles.telemetry));
+        // The status and the headers to rewrite come from one read of the map.
+        let headers = if roles.telemetry || rewrite_for.is_some() {
+            HeaderMap::read(MapType::ResponseHeaders).unwrap_or_default()
+        } else {
+            HeaderMap::default()
+        };
         if roles.telemetry {
-            self.status = abi::header(MapType::ResponseHeaders, ":status")
-                .ok()
-                .flatten()
-                .and_then(|bytes| std::str::from_utf8(&bytes).ok()?.parse().ok());
+            self.status = headers
+                .get(":status")
+                .and_then(|bytes| std::str::from_utf8(bytes).ok()?.parse().ok());
         }
-        if let (true, Some(api), true) = (verdict.forwards(), api, map.rewrite_responses()) {
-            let mine = match entry {
-                Entry::Short => roles.router,
-                Entry::Legacy => roles.host_rewrite,
-                Entry::Long | Entry::Unknown => false,
+        if let Some(api) = rewrite_for {
+            let mut buffer: HostBuffer = [0; MAX_HOST_LEN];
+            let client_host = self
+                .facts
+                .as_ref()
+                .and_then(|facts| host::normalize(&facts.host, &mut buffer))
+                .unwrap_or_default();
+            let target = match entry {
+                Entry::Short => Some(RewriteFor::Short(api, map.short_host())),
+                Entry::Legacy => Some(RewriteFor::Legacy(api, client_host)),
+                Entry::Long | Entry::Unknown => None,
             };
-            // A telemetry-only filter counts what the rewriting filters do to the same headers.
-            if mine || roles.telemetry {
-                let mut buffer: HostBuffer = [0; MAX_HOST_LEN];
-                let client_host = self
-                    .facts
-                    .as_ref()
-                    .and_then(|facts| host::normalize(&facts.host, &mut buffer))
-                    .unwrap_or_default();
-                match entry {
-                    Entry::Short => {
-                        self.rewrite_response(RewriteFor::Short(api, map.short_host()), mine)
-                    }
-                    Entry::Legacy => {
-                        self.rewrite_response(RewriteFor::Legacy(api, client_host), mine)
-                    }
-                    Entry::Long | Entry::Unknown => {}
-                }
+            if let Some(target) = target {
+                self.rewrite_response(&headers, target, mine);
             }
         }
         for (name, value) in std::mem::take(&mut self.deprecation) {
@@ -401,7 +402,7 @@ impl HttpContext for FilterContext {
         let (Some(verdict), Some(facts)) = (&self.verdict, &self.facts) else {
             return;
         };
-        let method = RequestFacts::method();
+        let method = facts.method();
         let status = self.status.map(u64::from).or_else(|| {
             abi::property("response\0code")
                 .ok()

@@ -8,6 +8,7 @@ pub mod abi;
 mod client;
 mod context;
 pub mod engine;
+mod header_map;
 mod metrics;
 mod request;
 mod roles;

@@ -2,6 +2,8 @@
 
 use crate::abi::{self, MapType};
 use crate::client::CachedClient;
+use crate::engine::Engine;
+use crate::header_map::HeaderMap;
 
 /// What a filter needs to know about one request, read once.
 #[derive(Debug)]
@@ -12,64 +14,61 @@ pub(crate) struct RequestFacts {
     /// normalised `$uri`, which would hide `%2e%2e` and `%2F`). Bytes that are not UTF-8 become
     /// U+FFFD, which the core refuses as non-ASCII.
     pub target: String,
-    /// Client facts for the canary split and the sunset clock, read lazily.
+    /// Client facts for the canary split and the sunset clock; holds the request headers.
     pub client: CachedClient,
 }
 
 impl RequestFacts {
-    /// Reads the current request.
-    pub fn read() -> Self {
-        let text = |bytes: Vec<u8>| {
-            String::from_utf8(bytes)
-                .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
-        };
-        let host = request_header("host")
-            .or_else(|| request_header(":authority"))
-            .map(text)
+    /// Reads the current request: its header map in one hostcall, and in Kong the raw target.
+    pub fn read(engine: Engine) -> Self {
+        let headers = HeaderMap::read(MapType::RequestHeaders).unwrap_or_default();
+        let host = headers
+            .get("host")
+            .or_else(|| headers.get(":authority"))
+            .map(lossy)
             .unwrap_or_default();
-        let target = abi::property("request\0path")
-            .ok()
-            .flatten()
-            .or_else(|| request_header(":path"))
-            .map(text)
-            .unwrap_or_default();
+        // Envoy's `request.path` property is its `:path` header: the map already has it.
+        let target = match engine {
+            Engine::Envoy => headers.get(":path").map(lossy),
+            Engine::Kong | Engine::Nginx => abi::property("request\0path")
+                .ok()
+                .flatten()
+                .map(|bytes| lossy(&bytes))
+                .or_else(|| headers.get(":path").map(lossy)),
+        }
+        .unwrap_or_default();
         RequestFacts {
             host,
             target,
-            client: CachedClient::new(),
+            client: CachedClient::new(headers),
         }
     }
 
     /// The scheme the client used: the first `X-Forwarded-Proto` hop (behind a load balancer that
     /// terminates TLS), else `:scheme`, else `https`.
-    pub fn client_scheme() -> String {
-        let first_hop = request_header("x-forwarded-proto")
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|value| {
-                value
-                    .split(',')
-                    .next()
-                    .map(|hop| hop.trim().to_ascii_lowercase())
-            });
-        let scheme = first_hop.or_else(|| {
-            request_header(":scheme")
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .map(|s| s.to_ascii_lowercase())
-        });
-        match scheme.as_deref() {
-            Some("http") => "http".to_owned(),
-            _ => "https".to_owned(),
+    pub fn client_scheme(&self) -> &'static str {
+        let headers = self.client.headers();
+        let first_hop = headers
+            .get("x-forwarded-proto")
+            .and_then(|value| value.split(|&byte| byte == b',').next())
+            .map(<[u8]>::trim_ascii);
+        match first_hop.or_else(|| headers.get(":scheme")) {
+            Some(scheme) if scheme.eq_ignore_ascii_case(b"http") => "http",
+            _ => "https",
         }
     }
 
     /// The request method, for telemetry.
-    pub fn method() -> String {
-        request_header(":method")
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    pub fn method(&self) -> String {
+        self.client
+            .headers()
+            .get(":method")
+            .map(lossy)
             .unwrap_or_default()
     }
 }
 
-fn request_header(name: &str) -> Option<Vec<u8>> {
-    abi::header(MapType::RequestHeaders, name).ok().flatten()
+/// Header and property bytes as text; bytes that are not UTF-8 become U+FFFD.
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
