@@ -8,6 +8,8 @@ Configurations, all rendered from envoy/envoy.yaml by kdp-e2e-envoy-config with 
   c2  Envoy + the chain of separate filters (CHAIN, default migration_telemetry,short_domain_router,legacy_redirect)
   n   Envoy + a Wasm filter that does nothing (benches/envoy/noop-filter): the floor any Wasm filter pays, so
       c - n is what kdp_migrate itself adds (needs REFERENCE_DIR)
+  cf  c with the telemetry record written by Envoy's access log (`"telemetry": "filter_state"` in the map and
+      envoy/access-log.yaml's access log, to a file in OUT) instead of a line per request in Envoy's own log
   m   Envoy + the least a Wasm filter doing the job asks of Envoy (benches/envoy/minimal-filter: two reads, four
       header writes or one redirect; no map, telemetry or counters), so c - m is what kdp_migrate's features
       cost on top of the job (needs REFERENCE_DIR)
@@ -42,13 +44,13 @@ SCENARIOS = {
     # name: (Host, path, {config: (status, upstream Host seen or None for a local reply)})
     "rewrite": (SHORT, "/api01/v1/items?id=7",
                 {"a": (200, SHORT), "b": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1), "n": (200, SHORT),
-                 "m": (200, LONG1)}),
+                 "m": (200, LONG1), "cf": (200, LONG1)}),
     "redirect": (LEGACY1, "/v1/items?id=7",
                  {"a": (200, LEGACY1), "b": (308, None), "c": (308, None), "c2": (308, None), "n": (200, LEGACY1),
-                  "m": (308, None)}),
+                  "m": (308, None), "cf": (308, None)}),
     "pass": (LONG1, "/v1/items?id=7",
              {"a": (200, LONG1), "b": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1), "n": (200, LONG1),
-              "m": (200, LONG1)}),
+              "m": (200, LONG1), "cf": (200, LONG1)}),
 }
 
 ENV = os.environ
@@ -66,7 +68,7 @@ QUIET_WAIT = float(ENV.get("QUIET_WAIT", "20"))  # s to wait, before each run, f
 ENVOY_CORE = ENV.get("ENVOY_CORE", "0")
 LOAD_CORE = ENV.get("LOAD_CORE", "1")
 LAYOUTS = {"a": "plain", "b": "native", "c": "combined", "c2": "chain:" + CHAIN, "n": "chain:noop",
-           "m": "chain:minimal_rewrite"}
+           "m": "chain:minimal_rewrite", "cf": "combined"}
 REFERENCE_DIR = ENV.get("REFERENCE_DIR", "")
 REFERENCES = ("n", "m")  # configs whose filter is a benchmark reference, not ours
 # More configurations for experiments, e.g. EXTRA_LAYOUTS="r=chain:short_domain_router t=chain:migration_telemetry"
@@ -138,13 +140,25 @@ def cpu_busy():
     return busy
 
 
+def filter_state_args():
+    """Config cf: the map with `"telemetry": "filter_state"`, and the access log that prints the record."""
+    with open(ENV.get("MAP", "kong/map.json")) as f:
+        m = json.load(f)
+    m["telemetry"] = "filter_state"
+    path = os.path.join(OUT, "map-filter-state.json")
+    with open(path, "w") as f:
+        json.dump(m, f)
+    return ["--map", path, "--access-log", os.path.join(OUT, "access-cf.log")]
+
+
 def start_envoy(key, upstream_port):
     admin, listen = free_port(), free_port()
     cfg = os.path.join(OUT, f"envoy-{key}.json")
     with open(cfg, "w") as f:
         subprocess.run([CONFIG, "--layout", LAYOUTS[key], "--admin", str(admin), "--listen", str(listen),
                         "--upstream", str(upstream_port)] + EXTRA_CONFIG_ARGS +
-                       (["--filters-dir", REFERENCE_DIR] if key in REFERENCES else []), stdout=f, check=True)
+                       (["--filters-dir", REFERENCE_DIR] if key in REFERENCES else []) +
+                       (filter_state_args() if key == "cf" else []), stdout=f, check=True)
     logpath = os.path.join(OUT, f"envoy-{key}.log")
     logf = open(logpath, "ab")
     p = subprocess.Popen(["taskset", "-c", ENVOY_CORE, ENVOY, "-c", cfg, "--concurrency", "1",
@@ -310,10 +324,10 @@ def summarize(rows):
              "| Envoy CPU µs/req median (min–max) | other CPU s/run (max) |",
              "|---|---|---|---|---|---|---|---|"]
     names = {"a": "a plain proxy", "b": "b native routes", "n": "n no-op Wasm filter (floor)",
-             "m": "m minimal job filter",
+             "m": "m minimal job filter", "cf": "cf kdp_migrate, record via the access log",
              "c": "c kdp_migrate (combined)", "c2": "c2 chain of separate filters"}
     for scenario in SCENARIOS:
-        for key in ["a", "b", "n", "m", "c", "c2"] + [k for k in LAYOUTS if k not in names]:
+        for key in ["a", "b", "n", "m", "c", "cf", "c2"] + [k for k in LAYOUTS if k not in names]:
             rs = [r for r in rows if r["scenario"] == scenario and r["config"] == key]
             if not rs:
                 continue
@@ -327,7 +341,8 @@ def summarize(rows):
     for scenario in SCENARIOS:
         extra = [(k, "n") for k in LAYOUTS if k not in names]
         for num, den in [("c", "b"), ("c", "a"), ("c2", "b"), ("c2", "a"), ("b", "a"), ("n", "a"), ("c", "n"),
-                         ("m", "b"), ("c", "m")] + extra:
+                         ("m", "b"), ("m", "a"), ("c", "m"), ("cf", "b"), ("cf", "a"), ("cf", "m"),
+                         ("cf", "c")] + extra:
             pairs = []
             for rnd in sorted({r["round"] for r in rows}):
                 x = [r for r in rows if r["round"] == rnd and r["scenario"] == scenario and r["config"] == num]
@@ -345,15 +360,15 @@ def summarize(rows):
             sign = lambda v: f"{v:+.1f}"
             lines.append(f"| {scenario} | {num}/{den} | {rng(ratio('rps'), f2)} | {rng(ratio('p50_us'), f2)} "
                          f"| {rng(ratio('p99_us'), f2)} | {rng(delta, sign)} |")
-            if num == "c" and (den == "b" and scenario in ("rewrite", "redirect") or
-                               den == "a" and scenario == "pass"):
+            if num in ("c", "cf", "m") and (den == "b" and scenario in ("rewrite", "redirect") or
+                                            den == "a" and scenario == "pass"):
                 target = {"rewrite": 0.85, "redirect": 0.75, "pass": None}[scenario]
                 if target is not None:
                     m = med(ratio("rps"))
-                    verdicts.append(f"{scenario}: c/b req/s {m:.2f} (target ≥ {target}) "
+                    verdicts.append(f"{scenario}: {num}/b req/s {m:.2f} (target ≥ {target}) "
                                     f"{'MET' if m >= target else 'NOT MET'}")
                 m = med(delta)
-                verdicts.append(f"{scenario}: c−{den} Envoy CPU {m:+.1f} µs/req (target ≤ +12) "
+                verdicts.append(f"{scenario}: {num}−{den} Envoy CPU {m:+.1f} µs/req (target ≤ +12) "
                                 f"{'MET' if m <= 12 else 'NOT MET'}")
     lines += ["", "Targets (medians of the paired rounds):", ""] + [f"- {v}" for v in verdicts]
     return "\n".join(lines)

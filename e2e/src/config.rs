@@ -8,7 +8,9 @@
 //!    `configuration.value` (the map);
 //! 3. the filter layout ([`Layout`]): keep that entry (combined), replace it by one copy per separate filter
 //!    (chain; each copy gets the filter's name as `name`, `root_id`, `vm_id` and file), remove it (plain proxy), or
-//!    remove it and replace the route table with Envoy-native routes doing the same job (benchmark baseline).
+//!    remove it and replace the route table with Envoy-native routes doing the same job (benchmark baseline);
+//! 4. on request ([`Render::access_log`]): the access log of `envoy/access-log.yaml` (the telemetry record's
+//!    `filter_state` sink), appended to the connection manager's `access_log` list with its `path` changed.
 //!
 //! Anything else in the template that this step relies on and does not find is an error, so a change to
 //! `envoy/envoy.yaml` that breaks the tests' assumptions fails loudly here.
@@ -74,6 +76,8 @@ pub struct Render {
     pub map: String,
     /// The filter layout.
     pub layout: Layout,
+    /// Add `envoy/access-log.yaml`'s access log, writing to this file.
+    pub access_log: Option<PathBuf>,
 }
 
 /// Loads a YAML (or JSON) Envoy bootstrap as a JSON value.
@@ -151,6 +155,18 @@ pub fn render(template: &Value, settings: &Render) -> Result<Value> {
     };
     for (offset, filter) in replacement.into_iter().enumerate() {
         filters.insert(index + offset, filter);
+    }
+
+    if let Some(path) = &settings.access_log {
+        let mut access_log = load_template(&crate::paths::envoy_access_log())?;
+        *at(&mut access_log, "/typed_config/path")? = Value::String(path.display().to_string());
+        let hcm = hcm
+            .as_object_mut()
+            .ok_or_else(|| Error::new("the http_connection_manager config is not an object"))?;
+        let list = hcm.entry("access_log").or_insert_with(|| json!([]));
+        list.as_array_mut()
+            .ok_or_else(|| Error::new("access_log is not a list"))?
+            .push(access_log);
     }
 
     if settings.layout == Layout::Native {

@@ -95,7 +95,7 @@ pub struct Envoy {
 
 impl Envoy {
     /// Writes `config` to `<dir>/<name>.json`, starts Envoy on it (`--concurrency 1`, `--disable-hot-restart`,
-    /// `-l info`, stdout and stderr to `<dir>/<name>.log`) and waits for admin `/ready`. On failure the process is
+    /// `-l info`, access logs flushed every 100 ms, stdout and stderr to `<dir>/<name>.log`) and waits for admin `/ready`. On failure the process is
     /// gone and the error carries the end of its log.
     pub fn start(bin: &Path, config: &Value, dir: &Path, name: &str) -> Result<Envoy> {
         let admin_port = port_at(config, "/admin/address/socket_address/port_value")?;
@@ -113,6 +113,8 @@ impl Envoy {
             .arg("-c")
             .arg(&config_path)
             .args(["--concurrency", "1", "--disable-hot-restart", "-l", "info"])
+            // Access logs are written buffered; flush them quickly so tests need not wait 10 s.
+            .args(["--file-flush-interval-msec", "100"])
             .current_dir(crate::paths::workspace_root())
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)

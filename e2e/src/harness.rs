@@ -8,6 +8,8 @@ use crate::envoy::{self, Envoy, WorkDir};
 use crate::error::{Context, Error, Result};
 use crate::paths;
 use serde_json::Value;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// How the filters are deployed in Envoy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,11 +41,23 @@ pub struct Harness {
     pub dir: WorkDir,
     /// The filter layout.
     pub variant: Variant,
+    /// The file of `envoy/access-log.yaml`'s access log, when the harness added it.
+    pub access_log: Option<PathBuf>,
 }
 
 impl Harness {
     /// Starts the upstream and an Envoy rendered from `envoy/envoy.yaml` with `map` (JSON text).
     pub fn start(variant: Variant, map: &str) -> Result<Harness> {
+        Harness::start_with(variant, map, false)
+    }
+
+    /// [`Harness::start`], plus the access log of `envoy/access-log.yaml` (the telemetry record's
+    /// `filter_state` sink) writing to `access.log` in the scratch directory.
+    pub fn start_with_access_log(variant: Variant, map: &str) -> Result<Harness> {
+        Harness::start_with(variant, map, true)
+    }
+
+    fn start_with(variant: Variant, map: &str, access_log: bool) -> Result<Harness> {
         let bin = paths::envoy_bin()?;
         for filter in variant.layout().filters() {
             paths::filter_wasm(&filter)?;
@@ -51,10 +65,11 @@ impl Harness {
         let dir = WorkDir::new(&test_label())?;
         let echo = EchoServer::start(0, true).context("starting the echo upstream")?;
         let template = config::load_template(&paths::envoy_template())?;
+        let access_log = access_log.then(|| dir.path().join("access.log"));
         let mut last = Error::new("not started");
         // A port found free may be taken by a parallel test before Envoy binds it: retry with new ports.
         for attempt in 0..5 {
-            let rendered = render_with(&template, variant, map, echo.port())?;
+            let rendered = render_with(&template, variant, map, echo.port(), access_log.clone())?;
             match Envoy::start(&bin, &rendered, dir.path(), &format!("envoy{attempt}")) {
                 Ok(envoy) => {
                     return Ok(Harness {
@@ -62,6 +77,7 @@ impl Harness {
                         echo,
                         dir,
                         variant,
+                        access_log,
                     });
                 }
                 Err(e) if e.to_string().contains("ddress already in use") => last = e,
@@ -108,14 +124,50 @@ impl Harness {
     }
 }
 
+impl Harness {
+    /// Waits (up to 10 s: Envoy writes access logs buffered, the tests' Envoy flushes every 100 ms) until the
+    /// access log holds at least `count` lines, and returns them all (after a short grace period, so an extra
+    /// line would show too).
+    pub fn wait_access_log(&self, count: usize) -> Result<Vec<String>> {
+        let path = self
+            .access_log
+            .as_ref()
+            .ok_or_else(|| Error::new("this harness has no access log"))?;
+        let read = || {
+            std::fs::read_to_string(path)
+                .map(|text| text.lines().map(str::to_string).collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while read().len() < count {
+            if Instant::now() > deadline {
+                return Err(Error::new(format!(
+                    "{} access log lines after 10 s, wanted {count}: {:?}",
+                    read().len(),
+                    read()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        Ok(read())
+    }
+}
+
 /// `envoy/envoy.yaml` rendered for this layout and map, with free admin and listener ports and the upstream on
 /// `upstream_port`.
 pub fn render(variant: Variant, map: &str, upstream_port: u16) -> Result<Value> {
     let template = config::load_template(&paths::envoy_template())?;
-    render_with(&template, variant, map, upstream_port)
+    render_with(&template, variant, map, upstream_port, None)
 }
 
-fn render_with(template: &Value, variant: Variant, map: &str, upstream_port: u16) -> Result<Value> {
+fn render_with(
+    template: &Value,
+    variant: Variant,
+    map: &str,
+    upstream_port: u16,
+    access_log: Option<PathBuf>,
+) -> Result<Value> {
     let settings = Render {
         admin_port: envoy::free_port()?,
         listener_port: envoy::free_port()?,
@@ -123,6 +175,7 @@ fn render_with(template: &Value, variant: Variant, map: &str, upstream_port: u16
         filters_dir: paths::filters_dir(),
         map: map.to_string(),
         layout: variant.layout(),
+        access_log,
     };
     config::render(template, &settings)
 }

@@ -60,6 +60,11 @@ pub fn envoy_template() -> PathBuf {
     workspace_root().join("envoy").join("envoy.yaml")
 }
 
+/// The access log entry of the telemetry record's `filter_state` sink: `envoy/access-log.yaml`.
+pub fn envoy_access_log() -> PathBuf {
+    workspace_root().join("envoy").join("access-log.yaml")
+}
+
 /// The seed scenario's map: `kong/map.json`.
 pub fn seed_map_path() -> PathBuf {
     workspace_root().join("kong").join("map.json")

@@ -19,6 +19,7 @@ fn start(layout: Layout, label: &str) -> Result<(Envoy, EchoServer, WorkDir)> {
         filters_dir: paths::filters_dir(),
         map: paths::seed_map()?,
         layout,
+        access_log: None,
     };
     let template = config::load_template(&paths::envoy_template())?;
     let rendered = config::render(&template, &settings)?;

@@ -1,8 +1,9 @@
 //! Telemetry (issue 2, architecture.md "Telemetry line"): one JSON line per request in Envoy's log, with the
-//! contract's keys in the contract's order, and the per-(api, entry, action) counters in admin `/stats`.
+//! contract's keys in the contract's order, and the per-(api, entry, action) counters in admin `/stats`; with
+//! `"telemetry": "filter_state"`, the same records in the access log of `envoy/access-log.yaml` instead.
 
 use kdp_migrate_e2e::scenario::{LEGACY1, LONG1, OTHER, SHORT};
-use kdp_migrate_e2e::{Harness, Request, per_variant};
+use kdp_migrate_e2e::{Harness, Request, paths, per_variant};
 use serde_json::{Value, json};
 
 /// The keys of a telemetry line, in order (architecture.md).
@@ -89,5 +90,39 @@ per_variant! {
         assert_eq!(value("requests_total_api=api01_entry=legacy_action=redirect"), 1, "{stats:?}");
         assert_eq!(value("requests_total_api=-_entry=short_action=reject"), 1, "{stats:?}");
         assert_eq!(value("requests_total_api=-_entry=unknown_action=pass"), 1, "{stats:?}");
+    }
+}
+
+per_variant! {
+    fn filter_state_sink_puts_the_record_in_the_access_log(variant) {
+        let mut map: Value = serde_json::from_str(&paths::seed_map().expect("seed map")).expect("json");
+        map["telemetry"] = json!("filter_state");
+        let h = Harness::start_with_access_log(variant, &map.to_string()).expect("start");
+        // (request, entry, action, status), sent one after the other: the access log keeps that order.
+        let cases = [
+            (Request::get(SHORT, "/api01/v1/items?id=7"), "short", "proxy", 200),
+            (Request::get(LEGACY1, "/v1/x?y=2"), "legacy", "redirect", 308),
+            (Request::get(SHORT, "/nope/x").h2c(), "short", "reject", 404),
+            (Request::get(LONG1, "/v1/z"), "long", "pass", 200),
+        ];
+        for (request, _, _, status) in &cases {
+            let r = h.send(request).expect("send");
+            assert_eq!(r.status, *status, "{request:?}: {r:?}");
+        }
+        let lines = h.wait_access_log(cases.len()).expect("access log");
+        assert_eq!(lines.len(), cases.len(), "one access log line per request: {lines:#?}");
+        for ((request, entry, action, status), line) in cases.iter().zip(&lines) {
+            let record: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            let what = format!("{request:?} → {line}");
+            assert_eq!(record.as_object().map(|o| o.len()), Some(KEYS.len()), "{what}");
+            assert_eq!(record["event"], "kdp_migrate", "{what}");
+            assert_eq!(record["entry"], *entry, "{what}");
+            assert_eq!(record["action"], *action, "{what}");
+            assert_eq!(record["host"], request.host.as_str(), "{what}");
+            assert_eq!(record["path"], request.path.as_str(), "{what}");
+            assert_eq!(record["status"], *status, "{what}");
+            assert!(record["latency_ms"].is_number(), "{what}");
+        }
+        assert_eq!(h.envoy.telemetry_lines(), Vec::<String>::new(), "no record in Envoy's own log");
     }
 }

@@ -96,6 +96,7 @@ fn rendering_changes_only_the_documented_fields() {
         filters_dir: "/f".into(),
         map: "{}".into(),
         layout: Layout::Combined,
+        access_log: None,
     };
     let rendered = config::render(&template, &settings).expect("render");
     let mut diffs = Vec::new();

@@ -599,6 +599,10 @@ impl Run<'_> {
         let mut headers = std::mem::take(&mut stream.response_headers);
         headers.retain(|name, _| name != ":status");
         let body = std::mem::take(&mut stream.response_body);
+        let filter_state = match stream.mode {
+            Mode::Envoy => std::mem::take(&mut stream.state),
+            Mode::Kong => Vec::new(),
+        };
         let (original_host, original_path) = &stream.original_upstream;
         let action = match (&local, &upstream) {
             (Some(_), _) if (300..400).contains(&status) => Action::Redirect,
@@ -625,6 +629,7 @@ impl Run<'_> {
             error: None,
             logs,
             callbacks,
+            filter_state,
         }
     }
 }
@@ -751,6 +756,7 @@ pub(crate) fn engine_response(responder: &str, status: u16, reason: String) -> O
             message: reason,
         }],
         callbacks: Vec::new(),
+        filter_state: Vec::new(),
     }
 }
 
@@ -768,5 +774,6 @@ pub(crate) fn failed(error: String, logs: Vec<LogRecord>, callbacks: Vec<Callbac
         error: Some(error),
         logs,
         callbacks,
+        filter_state: Vec::new(),
     }
 }

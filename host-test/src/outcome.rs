@@ -120,9 +120,21 @@ pub struct Outcome {
     pub logs: Vec<LogRecord>,
     /// The callbacks invoked, in order.
     pub callbacks: Vec<Callback>,
+    /// What the filters left as Envoy filter state (`set_property`), by key, in order of first
+    /// write: what an Envoy access log could print with `%FILTER_STATE(wasm.<key>:PLAIN)%`. Always
+    /// empty in Kong mode.
+    pub filter_state: Vec<(String, Vec<u8>)>,
 }
 
 impl Outcome {
+    /// The filter state `key`, as text.
+    pub fn filter_state(&self, key: &str) -> Option<&str> {
+        self.filter_state
+            .iter()
+            .find(|(known, _)| known == key)
+            .and_then(|(_, value)| std::str::from_utf8(value).ok())
+    }
+
     /// Lines `filter` logged through `proxy_log` at `level`.
     pub fn filter_logs<'a>(
         &'a self,

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{API01_LEGACY, API01_LONG, Gateway, MODES, SHORT, seed_map, telemetry};
+use common::{API01_LEGACY, API01_LONG, Gateway, MODES, SHORT, map_with, seed_map, telemetry};
 use kdp_migrate_host_test::{LogLevel, Mode, Request, UpstreamResponse};
 use serde_json::json;
 
@@ -140,5 +140,67 @@ fn counters_count_per_api_entry_and_action_under_the_engines_names() {
             if mode == Mode::Kong { 8 } else { 4 },
             "{mode}"
         );
+    }
+}
+
+/// `"telemetry": "filter_state"`: in Envoy the record becomes the filter state an access log prints
+/// (byte for byte the line the log sink writes), with no log line; Kong has no such access log, so
+/// there the line stays, and each VM says so once.
+#[test]
+fn filter_state_sink_is_envoy_filter_state_and_a_log_line_in_kong() {
+    let with_state = map_with(json!({"telemetry": "filter_state"}));
+    for mode in MODES {
+        let logged = Gateway::new(mode, &seed_map()).get(SHORT, "/api01/x?y=1");
+        let line = logged
+            .filter_logs("migration_telemetry", LogLevel::Info)
+            .next()
+            .unwrap()
+            .to_owned();
+        let mut gateway = Gateway::new(mode, &with_state);
+        let first = gateway.get(SHORT, "/api01/x?y=1");
+        let second = gateway.get(SHORT, "/api01/x?y=1");
+        let infos: Vec<&str> = first
+            .filter_logs("migration_telemetry", LogLevel::Info)
+            .collect();
+        let warnings = |outcome: &kdp_migrate_host_test::Outcome| {
+            outcome
+                .filter_logs("migration_telemetry", LogLevel::Warn)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        match mode {
+            Mode::Envoy => {
+                assert_eq!(
+                    first.filter_state("kdp_migrate.record"),
+                    Some(line.as_str())
+                );
+                assert_eq!(infos, Vec::<&str>::new());
+                assert_eq!(warnings(&first), Vec::<String>::new());
+            }
+            Mode::Kong => {
+                assert_eq!(first.filter_state, Vec::new());
+                assert_eq!(infos, [line.as_str()]);
+                assert_eq!(
+                    warnings(&first),
+                    [
+                        r#"migration_telemetry: telemetry "filter_state" is Envoy's: this engine gets the log line"#
+                    ]
+                );
+                assert_eq!(warnings(&second), Vec::<String>::new());
+            }
+        }
+        // The combined filter writes to the same sink.
+        let combined = gateway.combined(
+            &Request::new("GET", SHORT, "/api01/x?y=1"),
+            &UpstreamResponse::default(),
+        );
+        let combined_infos = combined.filter_logs("kdp_migrate", LogLevel::Info).count();
+        match mode {
+            Mode::Envoy => {
+                assert!(combined.filter_state("kdp_migrate.record").is_some());
+                assert_eq!(combined_infos, 0);
+            }
+            Mode::Kong => assert_eq!(combined_infos, 1),
+        }
     }
 }

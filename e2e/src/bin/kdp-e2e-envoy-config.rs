@@ -4,10 +4,12 @@
 //! ```text
 //! kdp-e2e-envoy-config --layout combined|chain|chain:f1,f2,...|plain|native
 //!     --admin PORT --listen PORT --upstream PORT [--filters-dir DIR] [--map FILE] [--template FILE]
+//!     [--access-log FILE]
 //! ```
 //!
 //! Prints the config as JSON (Envoy reads it with `-c <file>.json`). Defaults: `KDP_FILTERS_DIR` or
-//! `dist/kong-filters`, the seed map `kong/map.json`, the template `envoy/envoy.yaml`.
+//! `dist/kong-filters`, the seed map `kong/map.json`, the template `envoy/envoy.yaml`. `--access-log` adds the
+//! access log of `envoy/access-log.yaml` (the telemetry record's `filter_state` sink), writing to FILE.
 
 use kdp_migrate_e2e::config::{self, Layout, Render};
 use kdp_migrate_e2e::{Error, Result, paths};
@@ -33,6 +35,7 @@ fn run() -> Result<String> {
     let mut filters_dir = paths::filters_dir();
     let mut map_path = paths::seed_map_path();
     let mut template = paths::envoy_template();
+    let mut access_log = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args
@@ -51,6 +54,7 @@ fn run() -> Result<String> {
             "--filters-dir" => filters_dir = PathBuf::from(&value),
             "--map" => map_path = PathBuf::from(&value),
             "--template" => template = PathBuf::from(&value),
+            "--access-log" => access_log = Some(std::path::absolute(&value)?),
             other => return Err(Error::new(format!("unknown flag {other}"))),
         }
     }
@@ -63,6 +67,7 @@ fn run() -> Result<String> {
         map: std::fs::read_to_string(&map_path)
             .map_err(|e| Error::new(format!("{}: {e}", map_path.display())))?,
         layout: layout.ok_or_else(|| missing("--layout"))?,
+        access_log,
     };
     let rendered = config::render(&config::load_template(&template)?, &settings)?;
     Ok(serde_json::to_string_pretty(&rendered)?)

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use kdp_migrate_core::host::{self, HostBuffer, MAX_HOST_LEN};
 use kdp_migrate_core::{
     Api, Decision, Entry, LocalResponse, Measured, MigrationMap, Outcome, ResponseRewrite,
-    TelemetryRecord, Verdict, deprecation_headers, numeric,
+    TelemetryRecord, TelemetrySink, Verdict, deprecation_headers, numeric,
 };
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::Action;
@@ -20,6 +20,11 @@ use crate::root::{Configured, Shared};
 /// the rewriting filters leave their counts there for `migration_telemetry`, which runs after them
 /// in Envoy's reversed response order and would otherwise see only already-rewritten headers.
 const REWRITES_PROPERTY: &str = "kdp_migrate.rewrites";
+
+/// With the `filter_state` telemetry sink, the record's filter state in Envoy, which an access log
+/// prints with `%FILTER_STATE(wasm.kdp_migrate.record:PLAIN)%` (Envoy stores a property `p` a filter
+/// sets as the filter state `wasm.p`, and runs access logs after the filters' `on_log`).
+const RECORD_PROPERTY: &str = "kdp_migrate.record";
 
 /// Whose entry a response is rewritten for: the short host (with the API), or the legacy host the
 /// client used.
@@ -283,6 +288,30 @@ impl FilterContext {
         action
     }
 
+    /// Writes the telemetry record to `sink`. Kong has no access log that reads filter state, so
+    /// there the `filter_state` sink falls back to the log line (and says so once per VM).
+    fn write_record(&self, sink: TelemetrySink, json: &str) {
+        if sink == TelemetrySink::FilterState {
+            if self.shared.engine() == Engine::Envoy {
+                match abi::set_property(RECORD_PROPERTY, json.as_bytes()) {
+                    Ok(()) => return,
+                    Err(status) => {
+                        self.warn("cannot set the telemetry record's filter state", status)
+                    }
+                }
+            } else if !self.shared.sink_fallback_said.replace(true) {
+                abi::log(
+                    LogLevel::Warn,
+                    &format!(
+                        "{}: telemetry \"filter_state\" is Envoy's: this engine gets the log line",
+                        self.shared.name
+                    ),
+                );
+            }
+        }
+        abi::log(LogLevel::Info, json);
+    }
+
     /// In Envoy, the counts a rewriting filter of the same chain recorded (see [`REWRITES_PROPERTY`]).
     fn recorded_rewrites(&self) -> Option<(u32, u32)> {
         if self.shared.roles.rewrites_responses() || self.shared.engine() != Engine::Envoy {
@@ -434,7 +463,7 @@ impl HttpContext for FilterContext {
                 cookies_rewritten,
             },
         );
-        abi::log(LogLevel::Info, &record.to_json());
+        self.write_record(map.telemetry(), &record.to_json());
         if self.shared.metrics_supported() {
             configured
                 .counters

@@ -35,6 +35,8 @@ pub(crate) struct Shared {
     pub roles: Roles,
     engine: Cell<Option<Engine>>,
     metrics: Cell<Option<bool>>,
+    /// Whether this VM already said that its engine writes `filter_state` telemetry as log lines.
+    pub sink_fallback_said: Cell<bool>,
 }
 
 impl Shared {
@@ -113,6 +115,7 @@ impl FilterRoot {
                 roles,
                 engine: Cell::new(None),
                 metrics: Cell::new(None),
+                sink_fallback_said: Cell::new(false),
             }),
             configured: None,
         }

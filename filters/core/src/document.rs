@@ -30,6 +30,8 @@ pub(crate) struct MapDocument {
     pub rewrite_responses: bool,
     #[serde(default, deserialize_with = "not_null")]
     pub trailing_slash: TrailingSlash,
+    #[serde(default, deserialize_with = "not_null")]
+    pub telemetry: TelemetrySink,
 }
 
 fn yes() -> bool {
@@ -270,6 +272,19 @@ pub enum Unmatched {
     Reject,
     /// Forward unchanged.
     Pass,
+}
+
+/// Where the telemetry role writes its per-request record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TelemetrySink {
+    /// One info-level line per request in the engine's log (Kong's error log, Envoy's log).
+    #[default]
+    Log,
+    /// In Envoy, the filter state `kdp_migrate.record`, which an access log prints with
+    /// `%FILTER_STATE(wasm.kdp_migrate.record:PLAIN)%`: Envoy writes access logs buffered, its own log
+    /// line by line. Kong has no access log that reads it, so there the record stays a log line.
+    FilterState,
 }
 
 /// What the router does with a path that is exactly a prefix (`/api01`, no slash).

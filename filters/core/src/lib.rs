@@ -47,7 +47,9 @@ pub use decision::{
     Action, Answer, ClientFacts, Decision, Forward, Location, Outcome, RedirectStage, Respond,
     UpstreamPath, bucket, client_key,
 };
-pub use document::{AfterSunset, LegacyAction, RedirectTarget, Scheme, TrailingSlash, Unmatched};
+pub use document::{
+    AfterSunset, LegacyAction, RedirectTarget, Scheme, TelemetrySink, TrailingSlash, Unmatched,
+};
 pub use error::{ConfigError, Problem};
 pub use legacy::{Instant, LegacyPolicy};
 pub use local_response::LocalResponse;

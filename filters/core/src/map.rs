@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
-use crate::document::{ApiDocument, MapDocument, Object, TrailingSlash, Unmatched};
+use crate::document::{ApiDocument, MapDocument, Object, TelemetrySink, TrailingSlash, Unmatched};
 use crate::error::{ConfigError, FieldPath, Problem};
 use crate::host::{self, ExpandBuffer, HostBuffer, MAX_HOST_LEN};
 use crate::legacy::{self, LegacyPolicy, Policies};
@@ -123,6 +123,7 @@ pub struct MigrationMap {
     unmatched: Unmatched,
     rewrite_responses: bool,
     trailing_slash: TrailingSlash,
+    telemetry: TelemetrySink,
 }
 
 impl MigrationMap {
@@ -169,6 +170,7 @@ impl MigrationMap {
             unmatched: document.unmatched,
             rewrite_responses: document.rewrite_responses,
             trailing_slash: document.trailing_slash,
+            telemetry: document.telemetry,
         };
         let mut names: HashMap<&str, usize> = HashMap::with_capacity(api_documents.len());
         let mut policies = Policies::new(&document.legacy);
@@ -343,6 +345,11 @@ impl MigrationMap {
     /// What the router does with a path that is exactly a prefix.
     pub fn trailing_slash(&self) -> TrailingSlash {
         self.trailing_slash
+    }
+
+    /// Where the telemetry role writes its record.
+    pub fn telemetry(&self) -> TelemetrySink {
+        self.telemetry
     }
 
     /// Which entry a request came in on, and which API it belongs to. Never allocates.

@@ -4,7 +4,8 @@
 #![cfg(test)]
 
 use kdp_migrate_core::{
-    AfterSunset, LegacyAction, MigrationMap, RedirectTarget, Scheme, TrailingSlash, Unmatched,
+    AfterSunset, LegacyAction, MigrationMap, RedirectTarget, Scheme, TelemetrySink, TrailingSlash,
+    Unmatched,
 };
 
 /// A compact one-line document with a valid short host and long-host pattern, then `fields`.
@@ -74,7 +75,7 @@ fn unknown_fields_are_refused_everywhere() {
     RefuseTest(&[
         (
             doc!(r#""apis":[{"name":"a"}],"bogus":1"#),
-            "bogus: unknown field `bogus`, expected one of `short_host`, `long_host`, `legacy_hosts`, `apis`, `legacy`, `unmatched`, `rewrite_responses`, `trailing_slash` at line 1 column 87",
+            "bogus: unknown field `bogus`, expected one of `short_host`, `long_host`, `legacy_hosts`, `apis`, `legacy`, `unmatched`, `rewrite_responses`, `trailing_slash`, `telemetry` at line 1 column 87",
         ),
         (
             doc!(r#""apis":[{"name":"a","prefx":"/a"}]"#),
@@ -136,6 +137,10 @@ fn values_of_the_wrong_type_or_variant_are_refused() {
             "trailing_slash: unknown variant `add`, expected `forward` or `redirect` at line 1 column 102",
         ),
         (
+            doc!(r#""apis":[{"name":"a"}],"telemetry":"file""#),
+            "telemetry: unknown variant `file`, expected `log` or `filter_state` at line 1 column 98",
+        ),
+        (
             doc!(r#""apis":[{"name":"a"}],"rewrite_responses":"yes""#),
             r#"rewrite_responses: invalid type: string "yes", expected a boolean at line 1 column 105"#,
         ),
@@ -163,7 +168,7 @@ fn documents_that_are_not_json_are_refused() {
         (r#"{"short_host":"#, "short_host: EOF while parsing a value at line 1 column 14"),
         (
             r#"{"a""#,
-            "a: unknown field `a`, expected one of `short_host`, `long_host`, `legacy_hosts`, `apis`, `legacy`, `unmatched`, `rewrite_responses`, `trailing_slash` at line 1 column 4",
+            "a: unknown field `a`, expected one of `short_host`, `long_host`, `legacy_hosts`, `apis`, `legacy`, `unmatched`, `rewrite_responses`, `trailing_slash`, `telemetry` at line 1 column 4",
         ),
         (r#"{"short_host":"a.test","short_host":"b.test"}"#, "$: duplicate field `short_host` at line 1 column 35"),
     ])
@@ -325,6 +330,10 @@ fn null_top_level_choices_say_null() {
         (
             doc!(r#""apis":[{"name":"a"}],"trailing_slash":null"#),
             "trailing_slash: must not be null (leave the field out for its default) at line 1 column 102",
+        ),
+        (
+            doc!(r#""apis":[{"name":"a"}],"telemetry":null"#),
+            "telemetry: must not be null (leave the field out for its default) at line 1 column 97",
         ),
     ])
     .run();
@@ -976,4 +985,14 @@ fn per_api_legacy_blocks_override_field_by_field() {
         c.deprecation.as_ref().map(|d| &*d.header),
         Some("@1767225600")
     );
+}
+
+#[test]
+fn telemetry_sink_defaults_to_the_log_and_takes_filter_state() {
+    let default = accepts(doc!(r#""apis":[{"name":"a"}]"#));
+    assert_eq!(default.telemetry(), TelemetrySink::Log);
+    let log = accepts(doc!(r#""apis":[{"name":"a"}],"telemetry":"log""#));
+    assert_eq!(log.telemetry(), TelemetrySink::Log);
+    let state = accepts(doc!(r#""apis":[{"name":"a"}],"telemetry":"filter_state""#));
+    assert_eq!(state.telemetry(), TelemetrySink::FilterState);
 }
