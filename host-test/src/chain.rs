@@ -603,6 +603,7 @@ impl Run<'_> {
             Mode::Envoy => std::mem::take(&mut stream.state),
             Mode::Kong => Vec::new(),
         };
+        let returned_values = stream.returned_values;
         let (original_host, original_path) = &stream.original_upstream;
         let action = match (&local, &upstream) {
             (Some(_), _) if (300..400).contains(&status) => Action::Redirect,
@@ -630,6 +631,7 @@ impl Run<'_> {
             logs,
             callbacks,
             filter_state,
+            returned_values,
         }
     }
 }
@@ -757,6 +759,7 @@ pub(crate) fn engine_response(responder: &str, status: u16, reason: String) -> O
         }],
         callbacks: Vec::new(),
         filter_state: Vec::new(),
+        returned_values: 0,
     }
 }
 
@@ -775,5 +778,6 @@ pub(crate) fn failed(error: String, logs: Vec<LogRecord>, callbacks: Vec<Callbac
         logs,
         callbacks,
         filter_state: Vec::new(),
+        returned_values: 0,
     }
 }

@@ -92,6 +92,7 @@ fn return_bytes(
         .take()
         .ok_or_else(|| fault("filter exports no proxy_on_memory_allocate"))?;
     let result = allocate_and_copy(caller, &allocate, value, data_out, size_out);
+    caller.data_mut().stream.returned_values += 1;
     if let Ok(slot) = caller.data_mut().slot_mut() {
         slot.allocate = Some(allocate);
     }

@@ -124,6 +124,10 @@ pub struct Outcome {
     /// write: what an Envoy access log could print with `%FILTER_STATE(wasm.<key>:PLAIN)%`. Always
     /// empty in Kong mode.
     pub filter_state: Vec<(String, Vec<u8>)>,
+    /// How many values the host returned to the filters (header values and maps, properties,
+    /// buffers): each one costs a call back into the VM to allocate it, the most expensive part of
+    /// a hostcall in Envoy.
+    pub returned_values: u32,
 }
 
 impl Outcome {

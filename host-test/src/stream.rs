@@ -144,6 +144,9 @@ pub(crate) struct Stream {
     pub kong: KongVars,
     /// Envoy filter state / Kong `kong.ctx.shared`, written with `set_property`.
     pub state: Vec<(String, Vec<u8>)>,
+    /// Values the host returned to a filter: each one a call back into the VM
+    /// (`proxy_on_memory_allocate`), which is what a data-returning hostcall costs most in Envoy.
+    pub returned_values: u32,
     pub local_response: Option<PendingResponse>,
     pub logs: Vec<LogRecord>,
 }
@@ -169,6 +172,7 @@ impl Stream {
             response_body: Vec::new(),
             kong: KongVars::default(),
             state: Vec::new(),
+            returned_values: 0,
             local_response: None,
             logs: Vec::new(),
         }
@@ -197,6 +201,7 @@ impl Stream {
         self.response_headers.clear();
         self.response_body.clear();
         self.state.clear();
+        self.returned_values = 0;
         self.local_response = None;
         self.request_headers.clear();
         match self.mode {
