@@ -185,14 +185,23 @@ fn serve(stream: TcpStream, shared: &Shared) -> io::Result<()> {
     }
 }
 
+/// Reads one line of a request head into `line` (cleared first). Header values may carry bytes that are not
+/// UTF-8 (obs-text, which Envoy forwards): they become U+FFFD instead of failing the request.
+fn read_head_line(reader: &mut BufReader<TcpStream>, line: &mut String) -> io::Result<usize> {
+    let mut bytes = Vec::new();
+    let n = reader.read_until(b'\n', &mut bytes)?;
+    line.clear();
+    line.push_str(&String::from_utf8_lossy(&bytes));
+    Ok(n)
+}
+
 /// Reads one request (head, then the body, dropped). `None` at a clean end of the connection.
 fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Received>> {
     let mut line = String::new();
     let mut head = 0usize;
     // Request line (tolerating empty lines before it, as RFC 9112 asks).
     loop {
-        line.clear();
-        let n = reader.read_line(&mut line)?;
+        let n = read_head_line(reader, &mut line)?;
         if n == 0 {
             return Ok(None);
         }
@@ -211,8 +220,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Received
     let (method, target) = (method.to_string(), target.to_string());
     let mut headers = Vec::new();
     loop {
-        line.clear();
-        let n = reader.read_line(&mut line)?;
+        let n = read_head_line(reader, &mut line)?;
         head += n;
         if n == 0 || head > MAX_HEAD {
             return Err(io::Error::other("truncated or oversized head"));

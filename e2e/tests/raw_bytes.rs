@@ -1,0 +1,71 @@
+//! Bytes curl will not send: header values that are not UTF-8, sent over a raw socket. Envoy passes obs-text
+//! (0x80–0xFF) in header values to the filters; whatever it passes, the answer must be deliberate (the filter's
+//! or Envoy's own 4xx, or the normal routing), never a 5xx from a trapped VM, and Envoy must go on serving.
+
+// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
+#![allow(clippy::expect_used, clippy::panic)]
+
+use kdp_migrate_e2e::scenario::{LEGACY1, LONG1, SHORT};
+use kdp_migrate_e2e::{Harness, per_variant};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+/// Sends `head` (request line and headers, CRLF-separated, without the final blank line) with
+/// `Connection: close` and returns the status code.
+fn status_of(port: u16, head: &[u8]) -> u16 {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut request = head.to_vec();
+    request.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
+    stream.write_all(&request).expect("write");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    text.split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no status in {text:?} for {:?}",
+                String::from_utf8_lossy(head)
+            )
+        })
+}
+
+per_variant! {
+    fn non_utf8_header_values_get_deliberate_answers(variant) {
+        let h = Harness::seed(variant).expect("start");
+        let port = h.envoy.listener_port();
+        let host = |name: &str| format!("Host: {name}").into_bytes();
+        let join = |parts: &[&[u8]]| parts.join(&b"\r\n"[..]);
+        // (request head, the statuses that are a deliberate answer)
+        let cases: Vec<(Vec<u8>, &[u16])> = vec![
+            // Scheme and client headers the filter reads: junk there changes nothing about routing.
+            (join(&[b"GET /api01/v1/x HTTP/1.1", &host(SHORT), b"X-Forwarded-Proto: \xff\xfe"]), &[200]),
+            (join(&[b"GET /v1/x HTTP/1.1", &host(LEGACY1), b"X-Forwarded-For: \xff, 10.0.0.1"]), &[308]),
+            (join(&[b"GET /v1/x HTTP/1.1", &host(LONG1), b"X-Anything: \x80\x81\xfe"]), &[200]),
+            // In the Host: Envoy refuses it, or the filter sees U+FFFD and passes it as an unknown host.
+            (join(&[b"GET /api01/v1/x HTTP/1.1", b"Host: dev-01\xff.aliyun.cloud.cn.aibang"]), &[200, 400]),
+            // In the path: Envoy refuses it, or the filter answers 400 for a non-ASCII target.
+            (join(&[b"GET /api01/\xff\xfe HTTP/1.1", &host(SHORT)]), &[400]),
+        ];
+        for (head, deliberate) in &cases {
+            let status = status_of(port, head);
+            assert!(
+                deliberate.contains(&status),
+                "{:?}: {status}, wanted one of {deliberate:?}; {}",
+                String::from_utf8_lossy(head),
+                h.envoy.log_tail(20)
+            );
+        }
+        // Still serving, and no VM failed on the way.
+        assert_eq!(status_of(port, &join(&[b"GET /api01/v1/x HTTP/1.1", &host(SHORT)])), 200);
+        let log = h.envoy.log();
+        for sign in ["panicked", "Function: proxy_on", "wasm trap", "VM failed"] {
+            assert!(!log.contains(sign), "{sign:?} in Envoy's log: {}", h.envoy.log_tail(30));
+        }
+    }
+}
