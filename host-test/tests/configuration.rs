@@ -17,7 +17,7 @@ use kdp_migrate_host_test::{FilterSpec, Host, LoadError, MapDocument};
 #[test]
 fn every_filter_refuses_a_bad_map_with_the_field_and_the_problem() {
     let rows = [
-        (&br#"{"short_host":"dev-01.example","long_host":"{api}.x.example","apis":[{"name":"api01"}],"bogus":1}"#[..], "bogus: unknown field `bogus`, expected one of `short_host`, `long_host`, `legacy_hosts`, `apis`, `legacy`, `unmatched`, `rewrite_responses`, `trailing_slash` at line 1 column 94"),
+        (&br#"{"short_host":"dev-01.example","long_host":"{api}.x.example","apis":[{"name":"api01"}],"bogus":1}"#[..], "bogus: unknown field `bogus`, expected one of `short_host`, `long_host`, `legacy_hosts`, `apis`, `legacy`, `unmatched`, `rewrite_responses`, `trailing_slash`, `telemetry` at line 1 column 94"),
         (br#"{"short_host":"dev-01.example","long_host":"{api}.x.example","apis":[{"name":"api01"}],"legacy":{"status":200}}"#, "legacy.status: 200 is not an allowed redirect status (301, 302, 303, 307, 308)"),
         (b"", "the migration map is missing"),
     ];
