@@ -101,14 +101,28 @@ impl FilterContext {
         if self.verdict.is_some() {
             return;
         }
-        let engine = self.shared.engine();
-        let facts = self
-            .facts
-            .take()
-            .unwrap_or_else(|| RequestFacts::read(engine));
+        let facts = self.take_facts();
         let decision = map.decide(&facts.host, &facts.target, &facts.client);
         self.remember(map, &decision);
         self.facts = Some(facts);
+    }
+
+    /// Whether this filter rewrites the forwards of `entry` (upstream Host and path) and their
+    /// responses.
+    fn owns_forward(&self, entry: Entry) -> bool {
+        match entry {
+            Entry::Short => self.shared.roles.router,
+            Entry::Legacy => self.shared.roles.host_rewrite,
+            Entry::Long | Entry::Unknown => false,
+        }
+    }
+
+    /// The request as the client sent it: the one an earlier phase read, or read now.
+    fn take_facts(&mut self) -> RequestFacts {
+        let engine = self.shared.engine();
+        self.facts
+            .take()
+            .unwrap_or_else(|| RequestFacts::read(engine))
     }
 
     /// Whether this filter answers the request's local responses.
@@ -154,12 +168,7 @@ impl FilterContext {
         let Outcome::Forward(forward) = decision.outcome else {
             return;
         };
-        let owned = match decision.entry {
-            Entry::Short => self.shared.roles.router,
-            Entry::Legacy => self.shared.roles.host_rewrite,
-            Entry::Long | Entry::Unknown => false,
-        };
-        if !owned {
+        if !self.owns_forward(decision.entry) {
             return;
         }
         if let Some(path) = forward.path
@@ -263,12 +272,7 @@ impl FilterContext {
                 action = self.answer(decision, &response);
             }
             Outcome::Forward(_) => {
-                let rewrites = match decision.entry {
-                    Entry::Short => roles.router,
-                    Entry::Legacy => roles.host_rewrite,
-                    Entry::Long | Entry::Unknown => false,
-                };
-                if rewrites && map.rewrite_responses() {
+                if self.owns_forward(decision.entry) && map.rewrite_responses() {
                     self.client_scheme = Some(facts.client_scheme());
                 }
                 self.forward(engine, decision);
@@ -337,11 +341,7 @@ impl HttpContext for FilterContext {
         }
         // Decided on the request as the client sent it: in Envoy the filters after this one
         // rewrite `:authority` and `:path`, which `host` and `request.path` reflect.
-        let engine = self.shared.engine();
-        let facts = self
-            .facts
-            .take()
-            .unwrap_or_else(|| RequestFacts::read(engine));
+        let facts = self.take_facts();
         let decision = map.decide(&facts.host, &facts.target, &facts.client);
         self.remember(map, &decision);
         let roles = self.shared.roles;
@@ -373,11 +373,7 @@ impl HttpContext for FilterContext {
             return Action::Continue;
         };
         let (entry, api) = (verdict.entry, verdict.api(map));
-        let mine = match entry {
-            Entry::Short => roles.router,
-            Entry::Legacy => roles.host_rewrite,
-            Entry::Long | Entry::Unknown => false,
-        };
+        let mine = self.owns_forward(entry);
         // A telemetry-only filter counts what the rewriting filters do to the same headers.
         let rewrite_for = api
             .filter(|_| verdict.forwards() && map.rewrite_responses() && (mine || roles.telemetry));
