@@ -1,5 +1,5 @@
 //! Requests replayed per second through two real filters (`migration_telemetry`,
-//! `short_domain_router`) on one core: issue 3 asks for at least 100,000/s.
+//! `short_domain_router`) on one core; the target is at least 100,000/s.
 //!
 //! Needs the built filters (`scripts/build-filters.sh`); `KDP_FILTERS_DIR` and
 //! `KDP_TEST_FILTERS_DIR` override where.
@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use kdp_migrate_host_test::{Action, FilterLibrary, FilterSpec, Host, Mode, Request};
+use kdp_migrate_host_test::{Engine, FilterLibrary, FilterSpec, Host, ObservedAction, Request};
 
 fn dir(variable: &str, default: &str) -> PathBuf {
     std::env::var_os(variable).map_or_else(
@@ -40,18 +40,18 @@ fn replay(c: &mut Criterion) {
         (
             "proxy",
             Request::new("GET", "dev-01.aliyun.cloud.cn.aibang", "/api01/orders?id=7"),
-            Action::Proxy,
+            ObservedAction::Proxy,
         ),
         (
             "reject",
             Request::new("GET", "dev-01.aliyun.cloud.cn.aibang", "/api03/orders"),
-            Action::Reject,
+            ObservedAction::Reject,
         ),
     ];
     let mut group = c.benchmark_group("replay_two_filters");
     group.throughput(Throughput::Elements(1));
-    for mode in [Mode::Kong, Mode::Envoy] {
-        let mut host = Host::new(&library, mode);
+    for engine in [Engine::Kong, Engine::Envoy] {
+        let mut host = Host::new(&library, engine);
         let chain = host
             .add_chain(&[
                 FilterSpec::new("migration_telemetry", map.as_slice()),
@@ -59,11 +59,11 @@ fn replay(c: &mut Criterion) {
             ])
             .unwrap();
         for (name, request, action) in &cases {
-            group.bench_function(format!("{mode}/{name}"), |b| {
+            group.bench_function(format!("{engine}/{name}"), |b| {
                 b.iter(|| {
-                    let outcome = host.run(chain, black_box(request));
-                    assert_eq!(outcome.action, *action);
-                    outcome
+                    let observation = host.run(chain, black_box(request));
+                    assert_eq!(observation.action, *action);
+                    observation
                 });
             });
         }
@@ -74,8 +74,8 @@ fn replay(c: &mut Criterion) {
     // only logs a line per callback. What the real filters take beyond this is their own work.
     let mut group = c.benchmark_group("replay_two_test_filters");
     group.throughput(Throughput::Elements(1));
-    for mode in [Mode::Kong, Mode::Envoy] {
-        let mut host = Host::new(&library, mode);
+    for engine in [Engine::Kong, Engine::Envoy] {
+        let mut host = Host::new(&library, engine);
         let chain = host
             .add_chain(&[
                 FilterSpec::new("test_trap", ""),
@@ -83,11 +83,11 @@ fn replay(c: &mut Criterion) {
             ])
             .unwrap();
         let (_, request, _) = &cases[0];
-        group.bench_function(format!("{mode}/pass"), |b| {
+        group.bench_function(format!("{engine}/pass"), |b| {
             b.iter(|| {
-                let outcome = host.run(chain, black_box(request));
-                assert_eq!(outcome.action, Action::Pass);
-                outcome
+                let observation = host.run(chain, black_box(request));
+                assert_eq!(observation.action, ObservedAction::Pass);
+                observation
             });
         });
     }

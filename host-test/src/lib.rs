@@ -1,58 +1,39 @@
-//! A proxy-wasm ABI 0.2.1 host on wasmtime that runs the kdp-migrate filters — the real
-//! `.wasm` files that ship — the way Kong 3.9 (ngx_wasm_module) or Envoy 1.40 would, and the
-//! `kdp-migrate replay` tool that replays recorded traffic through them.
+//! A proxy-wasm ABI 0.2.1 host on wasmtime that runs the kdp-migrate filters — the real `.wasm`
+//! files that ship — the way Kong 3.9 (ngx_wasm_module) or Envoy 1.40 would.
 //!
-//! The pieces:
-//! - [`FilterLibrary`] compiles filters; [`Host`] runs [`FilterSpec`] chains of them in a
-//!   [`Mode`] and reports an [`Outcome`] per [`Request`] (action, local response, what the
-//!   upstream received, logs, callbacks), with shared [`Metrics`].
-//! - [`traffic`] reads recorded traffic (Kong log serializer lines, HAR 1.2, JSONL);
-//!   [`kong`] matches requests to the routes of a Kong declarative configuration;
-//!   [`replay`] runs a whole file and writes one [`Decision`] per request.
+//! What tests and tools embed: [`FilterLibrary`] compiles filters; a [`Host`] runs
+//! [`FilterSpec`] chains of them as one [`Engine`] would and reports an [`Observation`] per
+//! [`Request`] (what the client and the upstream saw, logs, callbacks), with shared [`Metrics`].
+//! [`artifacts`] finds the built filters and refuses stale ones.
 //!
-//! `host-test/README.md` lists what Kong mode emulates and what it does not.
+//! The modules: [`wasm`] is the wasmtime plumbing, `hostcalls` the `env.proxy_*` functions,
+//! [`engine`] the engines' semantics (how each presents a request, answers properties, builds
+//! the upstream request), `chain` the per-request driver. This crate must not depend on the
+//! `kdp-migrate` CLI: the CLI is built on it, never the other way round. `host-test/README.md`
+//! lists what each engine model emulates and what it does not.
 
-mod abi;
+pub mod artifacts;
 mod chain;
 mod clock;
-mod decision;
-mod entry_points;
+pub mod engine;
 mod error;
-mod guest;
-mod headers;
 mod host;
-mod host_state;
 mod hostcalls;
-pub mod kong;
-mod library;
 mod log_record;
-mod map_document;
 mod metrics;
-mod mode;
-mod outcome;
-mod properties;
-pub mod replay;
+mod observation;
 mod request;
-mod routing;
-mod stream;
-mod summary;
-pub mod traffic;
-pub mod uri;
-mod wasi;
+pub mod wasm;
 
 pub use chain::FilterSpec;
 pub use clock::Clock;
-pub use decision::Decision;
+pub use engine::{Engine, HeaderMap, Phase, Routing};
 pub use error::LoadError;
-pub use headers::HeaderMap;
 pub use host::{ChainId, Host};
-pub use library::FilterLibrary;
 pub use log_record::{LogLevel, LogRecord, LogSource};
-pub use map_document::MapDocument;
 pub use metrics::{Metric, MetricKind, Metrics};
-pub use mode::Mode;
-pub use outcome::{Action, Callback, LocalResponse, Outcome, Response, UpstreamRequest};
+pub use observation::{
+    Callback, LocalResponse, Observation, ObservedAction, Response, UpstreamRequest,
+};
 pub use request::{Request, UpstreamResponse};
-pub use routing::Routing;
-pub use stream::Phase;
-pub use summary::Summary;
+pub use wasm::library::FilterLibrary;

@@ -1,7 +1,9 @@
 //! Metrics the filters define, shared by every filter the host runs (as Kong's metrics live in
 //! one shared memory zone, and Envoy's in one stats store).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// The three proxy-wasm metric types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,7 +30,7 @@ impl MetricKind {
 /// One metric.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Metric {
-    /// Its stored name: `pw:<filter>:<name>` in Kong mode, the name as defined in Envoy mode.
+    /// Its stored name: `pw:<filter>:<name>` in Kong engine, the name as defined in Envoy engine.
     pub name: String,
     /// Its type.
     pub kind: MetricKind,
@@ -44,6 +46,9 @@ pub(crate) enum MetricError {
     Unknown,
     Invalid,
 }
+
+/// The one metrics store of a host, shared by its chains' stores: a hostcall updates it in place.
+pub(crate) type SharedMetrics = Rc<RefCell<Metrics>>;
 
 /// Every metric, by id (ids are indexes, handed out in definition order).
 #[derive(Clone, Debug, Default)]

@@ -1,7 +1,8 @@
 //! Chain semantics per engine with the real filters: a local response mid-chain, which response
 //! and log callbacks still run and in which order, and a trapping filter among real ones.
 
-// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,33 +12,42 @@
 
 mod common;
 
-use common::{API01_LEGACY, MODES, SHORT, host_with, library, seed_map, telemetry};
-use kdp_migrate_host_test::{Action, FilterSpec, Host, LogLevel, Mode, Phase, Request};
+use common::{API01_LEGACY, ENGINES, SHORT, host_with, library, seed_map, telemetry};
+use kdp_migrate_host_test::{Engine, FilterSpec, Host, LogLevel, ObservedAction, Phase, Request};
 
 const LEGACY_CHAIN: [&str; 3] = ["migration_telemetry", "legacy_redirect", "host_rewrite"];
 
 #[test]
 fn a_local_response_skips_later_request_callbacks_in_both_engines() {
-    for mode in MODES {
-        let (mut host, chain) = host_with(mode, &LEGACY_CHAIN, &seed_map());
-        let outcome = host.run(chain, &Request::new("GET", API01_LEGACY, "/x"));
-        assert_eq!(outcome.action, Action::Redirect, "{mode}");
+    for engine in ENGINES {
+        let (mut host, chain) = host_with(engine, &LEGACY_CHAIN, &seed_map());
+        let observation = host.run(chain, &Request::new("GET", API01_LEGACY, "/x"));
+        assert_eq!(observation.action, ObservedAction::Redirect, "{engine}");
         assert_eq!(
-            outcome.local_response.as_ref().unwrap().responder.as_ref(),
+            observation
+                .local_response
+                .as_ref()
+                .unwrap()
+                .responder
+                .as_ref(),
             "legacy_redirect"
         );
         assert_eq!(
-            outcome.callback_order(Phase::RequestHeaders),
+            observation.callback_order(Phase::RequestHeaders),
             ["migration_telemetry", "legacy_redirect"],
-            "{mode}"
+            "{engine}"
         );
         // on_log runs for every filter of the chain in both engines.
-        assert_eq!(outcome.callback_order(Phase::Log), LEGACY_CHAIN, "{mode}");
+        assert_eq!(
+            observation.callback_order(Phase::Log),
+            LEGACY_CHAIN,
+            "{engine}"
+        );
         // The telemetry filter saw the local response's status in on_log.
         assert_eq!(
-            telemetry(&outcome, "migration_telemetry")["status"],
+            telemetry(&observation, "migration_telemetry")["status"],
             308,
-            "{mode}"
+            "{engine}"
         );
     }
 }
@@ -45,14 +55,17 @@ fn a_local_response_skips_later_request_callbacks_in_both_engines() {
 #[test]
 fn after_a_local_response_kong_runs_every_response_callback_and_envoy_only_those_that_saw_the_request()
  {
-    let (mut kong, chain) = host_with(Mode::Kong, &LEGACY_CHAIN, &seed_map());
-    let outcome = kong.run(chain, &Request::new("GET", API01_LEGACY, "/x"));
-    assert_eq!(outcome.callback_order(Phase::ResponseHeaders), LEGACY_CHAIN);
-
-    let (mut envoy, chain) = host_with(Mode::Envoy, &LEGACY_CHAIN, &seed_map());
-    let outcome = envoy.run(chain, &Request::new("GET", API01_LEGACY, "/x"));
+    let (mut kong, chain) = host_with(Engine::Kong, &LEGACY_CHAIN, &seed_map());
+    let observation = kong.run(chain, &Request::new("GET", API01_LEGACY, "/x"));
     assert_eq!(
-        outcome.callback_order(Phase::ResponseHeaders),
+        observation.callback_order(Phase::ResponseHeaders),
+        LEGACY_CHAIN
+    );
+
+    let (mut envoy, chain) = host_with(Engine::Envoy, &LEGACY_CHAIN, &seed_map());
+    let observation = envoy.run(chain, &Request::new("GET", API01_LEGACY, "/x"));
+    assert_eq!(
+        observation.callback_order(Phase::ResponseHeaders),
         ["legacy_redirect", "migration_telemetry"]
     );
 }
@@ -60,8 +73,8 @@ fn after_a_local_response_kong_runs_every_response_callback_and_envoy_only_those
 #[test]
 fn a_filter_after_the_answering_one_sees_the_local_response_only_in_kong() {
     let map = seed_map();
-    for (mode, seen) in [(Mode::Kong, 2), (Mode::Envoy, 1)] {
-        let mut host = Host::new(library(), mode);
+    for (engine, seen) in [(Engine::Kong, 2), (Engine::Envoy, 1)] {
+        let mut host = Host::new(library(), engine);
         let chain = host
             .add_chain(&[
                 FilterSpec::new("test_trap", ""),
@@ -69,20 +82,22 @@ fn a_filter_after_the_answering_one_sees_the_local_response_only_in_kong() {
                 FilterSpec::new("test_trap", ""),
             ])
             .unwrap();
-        let outcome = host.run(chain, &Request::new("GET", API01_LEGACY, "/x"));
-        let lines: Vec<&str> = outcome.filter_logs("test_trap", LogLevel::Info).collect();
+        let observation = host.run(chain, &Request::new("GET", API01_LEGACY, "/x"));
+        let lines: Vec<&str> = observation
+            .filter_logs("test_trap", LogLevel::Info)
+            .collect();
         let statuses = lines
             .iter()
             .filter(|line| **line == "test_trap: on_response_headers :status=308")
             .count();
-        assert_eq!(statuses, seen, "{mode}: {lines:?}");
+        assert_eq!(statuses, seen, "{engine}: {lines:?}");
         assert_eq!(
             lines
                 .iter()
                 .filter(|line| **line == "test_trap: on_request_headers")
                 .count(),
             1,
-            "{mode}"
+            "{engine}"
         );
         assert_eq!(
             lines
@@ -90,7 +105,7 @@ fn a_filter_after_the_answering_one_sees_the_local_response_only_in_kong() {
                 .filter(|line| **line == "test_trap: on_log")
                 .count(),
             2,
-            "{mode}"
+            "{engine}"
         );
     }
 }
@@ -98,27 +113,34 @@ fn a_filter_after_the_answering_one_sees_the_local_response_only_in_kong() {
 #[test]
 fn upstream_responses_go_through_the_chain_in_order_in_kong_and_in_reverse_in_envoy() {
     let chain_names = ["migration_telemetry", "short_domain_router"];
-    for (mode, order) in [
-        (Mode::Kong, ["migration_telemetry", "short_domain_router"]),
-        (Mode::Envoy, ["short_domain_router", "migration_telemetry"]),
+    for (engine, order) in [
+        (Engine::Kong, ["migration_telemetry", "short_domain_router"]),
+        (
+            Engine::Envoy,
+            ["short_domain_router", "migration_telemetry"],
+        ),
     ] {
-        let (mut host, chain) = host_with(mode, &chain_names, &seed_map());
-        let outcome = host.run(chain, &Request::new("GET", SHORT, "/api01/x"));
-        assert_eq!(outcome.action, Action::Proxy, "{mode}");
+        let (mut host, chain) = host_with(engine, &chain_names, &seed_map());
+        let observation = host.run(chain, &Request::new("GET", SHORT, "/api01/x"));
+        assert_eq!(observation.action, ObservedAction::Proxy, "{engine}");
         assert_eq!(
-            outcome.callback_order(Phase::ResponseHeaders),
+            observation.callback_order(Phase::ResponseHeaders),
             order,
-            "{mode}"
+            "{engine}"
         );
-        assert_eq!(outcome.callback_order(Phase::Log), chain_names, "{mode}");
+        assert_eq!(
+            observation.callback_order(Phase::Log),
+            chain_names,
+            "{engine}"
+        );
     }
 }
 
 #[test]
 fn a_trapping_filter_among_real_ones_is_that_requests_error_and_the_chain_recovers() {
     let map = seed_map();
-    for mode in MODES {
-        let mut host = Host::new(library(), mode);
+    for engine in ENGINES {
+        let mut host = Host::new(library(), engine);
         let chain = host
             .add_chain(&[
                 FilterSpec::new("migration_telemetry", map.as_slice()),
@@ -130,7 +152,7 @@ fn a_trapping_filter_among_real_ones_is_that_requests_error_and_the_chain_recove
             chain,
             &Request::new("GET", SHORT, "/api01/x").header("x-test-trap", "request_headers"),
         );
-        assert_eq!(trapped.action, Action::Error, "{mode}");
+        assert_eq!(trapped.action, ObservedAction::Error, "{engine}");
         assert!(trapped.upstream.is_none());
         assert!(
             trapped
@@ -138,24 +160,29 @@ fn a_trapping_filter_among_real_ones_is_that_requests_error_and_the_chain_recove
                 .as_deref()
                 .unwrap()
                 .starts_with("filter test_trap trapped in on_request_headers: wasm trap: wasm `unreachable` instruction executed"),
-            "{mode}: {:?}",
+            "{engine}: {:?}",
             trapped.error
         );
         // The router never ran; nothing after the trap did.
         assert_eq!(
             trapped.callback_order(Phase::RequestHeaders),
             ["migration_telemetry", "test_trap"],
-            "{mode}"
+            "{engine}"
         );
-        assert!(trapped.callback_order(Phase::Log).is_empty(), "{mode}");
+        assert!(trapped.callback_order(Phase::Log).is_empty(), "{engine}");
 
         let next = host.run(chain, &Request::new("GET", SHORT, "/api01/x"));
-        assert_eq!(next.action, Action::Proxy, "{mode}: {:?}", next.error);
+        assert_eq!(
+            next.action,
+            ObservedAction::Proxy,
+            "{engine}: {:?}",
+            next.error
+        );
         assert_eq!(next.upstream.as_ref().unwrap().path, "/x");
         assert_eq!(
             telemetry(&next, "migration_telemetry")["action"],
             "proxy",
-            "{mode}"
+            "{engine}"
         );
     }
 }

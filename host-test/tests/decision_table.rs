@@ -1,7 +1,8 @@
-//! Every rule of the foundation's decision table (issue 2), through the real `.wasm` filters, in
-//! Kong mode and in Envoy mode, through the standard chains and through `kdp_migrate` alone.
+//! Every rule of the decision table (README "What happens to a request"), through the real `.wasm` filters, in
+//! Kong's engine model and in Envoy's, through the standard chains and through `kdp_migrate` alone.
 
-// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,33 +13,33 @@
 mod common;
 
 use common::{
-    API01_LEGACY, API01_LONG, API02_LEGACY, API02_LONG, Gateway, MODES, SHORT, map_with, seed_map,
+    API01_LEGACY, API01_LONG, API02_LEGACY, API02_LONG, ENGINES, Gateway, SHORT, map_with, seed_map,
 };
-use kdp_migrate_host_test::{Action, Mode, Outcome, Request, UpstreamResponse};
+use kdp_migrate_host_test::{Engine, Observation, ObservedAction, Request, UpstreamResponse};
 use serde_json::json;
 
-fn assert_proxied(outcome: &Outcome, host: &str, path: &str, context: &str) {
+fn assert_proxied(observation: &Observation, host: &str, path: &str, context: &str) {
     assert_eq!(
-        outcome.action,
-        Action::Proxy,
+        observation.action,
+        ObservedAction::Proxy,
         "{context}: {:?}",
-        outcome.error
+        observation.error
     );
-    let upstream = outcome.upstream.as_ref().unwrap();
+    let upstream = observation.upstream.as_ref().unwrap();
     assert_eq!(upstream.host, host, "{context}");
     assert_eq!(upstream.path, path, "{context}");
     assert_eq!(upstream.headers.get("host"), Some(host), "{context}");
-    assert!(outcome.local_response.is_none(), "{context}");
+    assert!(observation.local_response.is_none(), "{context}");
 }
 
-fn assert_passed(outcome: &Outcome, host: &str, path: &str, context: &str) {
+fn assert_passed(observation: &Observation, host: &str, path: &str, context: &str) {
     assert_eq!(
-        outcome.action,
-        Action::Pass,
+        observation.action,
+        ObservedAction::Pass,
         "{context}: {:?}",
-        outcome.error
+        observation.error
     );
-    let upstream = outcome.upstream.as_ref().unwrap();
+    let upstream = observation.upstream.as_ref().unwrap();
     assert_eq!(
         (upstream.host.as_str(), upstream.path.as_str()),
         (host, path),
@@ -47,12 +48,12 @@ fn assert_passed(outcome: &Outcome, host: &str, path: &str, context: &str) {
 }
 
 /// The local response's status and its JSON body.
-fn answered(outcome: &Outcome, context: &str) -> (u16, serde_json::Value) {
-    let local = outcome
+fn answered(observation: &Observation, context: &str) -> (u16, serde_json::Value) {
+    let local = observation
         .local_response
         .as_ref()
         .unwrap_or_else(|| panic!("{context}: no local response"));
-    assert!(outcome.upstream.is_none(), "{context}");
+    assert!(observation.upstream.is_none(), "{context}");
     let body = if local.body.is_empty() {
         serde_json::Value::Null
     } else {
@@ -78,42 +79,51 @@ fn short_host_prefixes_match_on_segment_boundaries_and_are_stripped() {
         ("/api02/orders/7?a=%20&b=1&&c=", "/orders/7?a=%20&b=1&&c="),
         ("/api01/caf%C3%A9", "/caf%C3%A9"),
     ];
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         for (path, upstream_path) in rows {
-            let outcome = gateway.get(SHORT, path);
+            let observation = gateway.get(SHORT, path);
             let long = if path.starts_with("/api02") {
                 API02_LONG
             } else {
                 API01_LONG
             };
-            assert_proxied(&outcome, long, upstream_path, &format!("{mode} {path}"));
+            assert_proxied(
+                &observation,
+                long,
+                upstream_path,
+                &format!("{engine} {path}"),
+            );
         }
     }
 }
 
 #[test]
 fn short_host_forwards_carry_x_forwarded_host_and_prefix() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
-        let outcome = gateway.get(SHORT, "/api02/x");
-        let headers = &outcome.upstream.unwrap().headers;
-        assert_eq!(headers.get("x-forwarded-host"), Some(SHORT), "{mode}");
-        assert_eq!(headers.get("x-forwarded-prefix"), Some("/api02"), "{mode}");
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
+        let observation = gateway.get(SHORT, "/api02/x");
+        let headers = &observation.upstream.unwrap().headers;
+        assert_eq!(headers.get("x-forwarded-host"), Some(SHORT), "{engine}");
+        assert_eq!(
+            headers.get("x-forwarded-prefix"),
+            Some("/api02"),
+            "{engine}"
+        );
     }
 }
 
 #[test]
 fn short_host_is_recognised_with_port_case_and_trailing_dot() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         for host in [
             "DEV-01.Aliyun.Cloud.CN.aibang",
             "dev-01.aliyun.cloud.cn.aibang:8443",
             "dev-01.aliyun.cloud.cn.aibang.",
         ] {
-            let outcome = gateway.get(host, "/api01/x");
-            assert_proxied(&outcome, API01_LONG, "/x", &format!("{mode} {host}"));
+            let observation = gateway.get(host, "/api01/x");
+            assert_proxied(&observation, API01_LONG, "/x", &format!("{engine} {host}"));
         }
     }
 }
@@ -127,42 +137,46 @@ fn the_longest_multi_segment_prefix_wins() {
             { "name": "api02", "prefix": "/v2/api02" }
         ]
     }));
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &map);
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &map);
         assert_proxied(
             &gateway.get(SHORT, "/v2/api02/x?y"),
             API02_LONG,
             "/x?y",
-            &format!("{mode}"),
+            &format!("{engine}"),
         );
         assert_proxied(
             &gateway.get(SHORT, "/v2/api020/x"),
             "v2.target-team2.dev.aliyun.cloud.cn.aibang",
             "/api020/x",
-            &format!("{mode}"),
+            &format!("{engine}"),
         );
         assert_proxied(
             &gateway.get(SHORT, "/v2"),
             "v2.target-team2.dev.aliyun.cloud.cn.aibang",
             "/",
-            &format!("{mode}"),
+            &format!("{engine}"),
         );
     }
 }
 
 #[test]
 fn short_host_paths_no_api_owns_are_404_json_naming_host_and_path() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         for path in ["/api010", "/api01-x/y", "/api03/x", "/", "/API01/x"] {
-            let outcome = gateway.get(SHORT, path);
-            assert_eq!(outcome.action, Action::Reject, "{mode} {path}");
-            let (status, body) = answered(&outcome, path);
-            assert_eq!(status, 404, "{mode} {path}");
+            let observation = gateway.get(SHORT, path);
+            assert_eq!(
+                observation.action,
+                ObservedAction::Reject,
+                "{engine} {path}"
+            );
+            let (status, body) = answered(&observation, path);
+            assert_eq!(status, 404, "{engine} {path}");
             assert_eq!(
                 body,
                 json!({ "error": "no_api", "message": "no API is served under this path", "host": SHORT, "path": path }),
-                "{mode} {path}"
+                "{engine} {path}"
             );
         }
     }
@@ -171,13 +185,13 @@ fn short_host_paths_no_api_owns_are_404_json_naming_host_and_path() {
 #[test]
 fn short_host_paths_no_api_owns_pass_with_unmatched_pass() {
     let map = map_with(json!({ "unmatched": "pass" }));
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &map);
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &map);
         assert_passed(
             &gateway.get(SHORT, "/api03/x?y=1"),
             SHORT,
             "/api03/x?y=1",
-            &format!("{mode}"),
+            &format!("{engine}"),
         );
     }
 }
@@ -200,36 +214,40 @@ const UNSAFE: [(&str, &str); 12] = [
 
 #[test]
 fn unsafe_short_host_paths_are_400_json_with_the_reason() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         for (path, reason) in UNSAFE {
-            let outcome = gateway.get(SHORT, path);
-            assert_eq!(outcome.action, Action::Reject, "{mode} {path}");
-            let (status, body) = answered(&outcome, path);
-            assert_eq!(status, 400, "{mode} {path}");
-            assert_eq!(body["error"], "unsafe_path", "{mode} {path}");
-            assert_eq!(body["reason"], reason, "{mode} {path}");
-            assert_eq!(body["host"], SHORT, "{mode} {path}");
-            assert_eq!(body["path"], path, "{mode} {path}");
+            let observation = gateway.get(SHORT, path);
+            assert_eq!(
+                observation.action,
+                ObservedAction::Reject,
+                "{engine} {path}"
+            );
+            let (status, body) = answered(&observation, path);
+            assert_eq!(status, 400, "{engine} {path}");
+            assert_eq!(body["error"], "unsafe_path", "{engine} {path}");
+            assert_eq!(body["reason"], reason, "{engine} {path}");
+            assert_eq!(body["host"], SHORT, "{engine} {path}");
+            assert_eq!(body["path"], path, "{engine} {path}");
         }
     }
 }
 
 #[test]
 fn unsafe_legacy_paths_are_400_too() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         for (path, reason) in UNSAFE {
             let path = path.replacen("/api01", "/v1", 1);
             let path = path.as_str();
-            let outcome = gateway.get(API01_LEGACY, path);
-            let (status, body) = answered(&outcome, path);
+            let observation = gateway.get(API01_LEGACY, path);
+            let (status, body) = answered(&observation, path);
             assert_eq!(
-                (status, outcome.action),
-                (400, Action::Reject),
-                "{mode} {path}"
+                (status, observation.action),
+                (400, ObservedAction::Reject),
+                "{engine} {path}"
             );
-            assert_eq!(body["reason"], reason, "{mode} {path}");
+            assert_eq!(body["reason"], reason, "{engine} {path}");
         }
     }
 }
@@ -237,22 +255,22 @@ fn unsafe_legacy_paths_are_400_too() {
 #[test]
 fn kong_mode_answers_400_itself_for_a_path_climbing_above_the_root() {
     // nginx refuses `/%2e%2e/x` before any filter; Envoy forwards it raw to the filters.
-    let mut kong = Gateway::new(Mode::Kong, &seed_map());
-    let outcome = kong.get(SHORT, "/%2e%2e/api01/x");
-    let local = outcome.local_response.unwrap();
+    let mut kong = Gateway::new(Engine::Kong, &seed_map());
+    let observation = kong.get(SHORT, "/%2e%2e/api01/x");
+    let local = observation.local_response.unwrap();
     assert_eq!((local.status, local.responder.as_ref()), (400, "nginx"));
-    assert!(outcome.callbacks.is_empty());
+    assert!(observation.callbacks.is_empty());
 
-    let mut envoy = Gateway::new(Mode::Envoy, &seed_map());
-    let outcome = envoy.get(SHORT, "/%2e%2e/api01/x");
-    let (status, body) = answered(&outcome, "envoy");
+    let mut envoy = Gateway::new(Engine::Envoy, &seed_map());
+    let observation = envoy.get(SHORT, "/%2e%2e/api01/x");
+    let (status, body) = answered(&observation, "envoy");
     assert_eq!((status, &body["reason"]), (400, &json!("dot_segment")));
 }
 
 #[test]
 fn legacy_hosts_redirect_to_the_short_host_with_the_query_kept() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         let rows = [
             (
                 API01_LEGACY,
@@ -271,17 +289,21 @@ fn legacy_hosts_redirect_to_the_short_host_with_the_query_kept() {
             ),
         ];
         for (host, path, location) in rows {
-            let outcome = gateway.get(host, path);
-            assert_eq!(outcome.action, Action::Redirect, "{mode} {host}{path}");
-            let local = outcome.local_response.unwrap();
-            assert_eq!(local.status, 308, "{mode}");
-            assert_eq!(local.location(), Some(location), "{mode} {host}{path}");
+            let observation = gateway.get(host, path);
+            assert_eq!(
+                observation.action,
+                ObservedAction::Redirect,
+                "{engine} {host}{path}"
+            );
+            let local = observation.local_response.unwrap();
+            assert_eq!(local.status, 308, "{engine}");
+            assert_eq!(local.location(), Some(location), "{engine} {host}{path}");
             assert_eq!(
                 local.headers.get("cache-control"),
                 Some("max-age=300"),
-                "{mode}"
+                "{engine}"
             );
-            assert!(local.body.is_empty(), "{mode}");
+            assert!(local.body.is_empty(), "{engine}");
         }
     }
 }
@@ -291,35 +313,35 @@ fn legacy_redirects_follow_target_status_and_scheme() {
     let map = map_with(json!({
         "legacy": { "action": "redirect", "target": "long", "status": 301, "scheme": "http" }
     }));
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &map);
-        let outcome = gateway.get(API01_LEGACY, "/v1/x?q=1");
-        let local = outcome.local_response.unwrap();
-        assert_eq!(local.status, 301, "{mode}");
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &map);
+        let observation = gateway.get(API01_LEGACY, "/v1/x?q=1");
+        let local = observation.local_response.unwrap();
+        assert_eq!(local.status, 301, "{engine}");
         assert_eq!(
             local.location(),
             Some("http://api01.target-team2.dev.aliyun.cloud.cn.aibang/v1/x?q=1"),
-            "{mode}"
+            "{engine}"
         );
     }
     for status in [302, 303, 307] {
         let mut gateway = Gateway::new(
-            Mode::Kong,
+            Engine::Kong,
             &map_with(json!({ "legacy": { "status": status } })),
         );
-        let outcome = gateway.get(API02_LEGACY, "/a");
-        assert_eq!(outcome.local_response.unwrap().status, status);
-        assert_eq!(outcome.action, Action::Redirect);
+        let observation = gateway.get(API02_LEGACY, "/a");
+        assert_eq!(observation.local_response.unwrap().status, status);
+        assert_eq!(observation.action, ObservedAction::Redirect);
     }
 }
 
 #[test]
 fn no_location_path_ever_starts_with_two_slashes() {
     let map = map_with(json!({ "legacy": { "target": "long" } }));
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &map);
-        let outcome = gateway.get(API01_LEGACY, "//evil.example/x");
-        let location = outcome
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &map);
+        let observation = gateway.get(API01_LEGACY, "//evil.example/x");
+        let location = observation
             .local_response
             .unwrap()
             .location()
@@ -327,11 +349,11 @@ fn no_location_path_ever_starts_with_two_slashes() {
             .to_owned();
         assert_eq!(
             location, "https://api01.target-team2.dev.aliyun.cloud.cn.aibang/evil.example/x",
-            "{mode}"
+            "{engine}"
         );
-        let mut short = Gateway::new(mode, &seed_map());
-        let outcome = short.get(API01_LEGACY, "//evil.example/x");
-        let location = outcome
+        let mut short = Gateway::new(engine, &seed_map());
+        let observation = short.get(API01_LEGACY, "//evil.example/x");
+        let location = observation
             .local_response
             .unwrap()
             .location()
@@ -339,7 +361,7 @@ fn no_location_path_ever_starts_with_two_slashes() {
             .to_owned();
         assert_eq!(
             location, "https://dev-01.aliyun.cloud.cn.aibang/api01//evil.example/x",
-            "{mode}"
+            "{engine}"
         );
     }
 }
@@ -347,13 +369,13 @@ fn no_location_path_ever_starts_with_two_slashes() {
 #[test]
 fn legacy_proxy_mode_forwards_to_the_long_host_with_the_path_unchanged() {
     let map = map_with(json!({ "legacy": { "action": "proxy" } }));
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &map);
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &map);
         assert_proxied(
             &gateway.get(API01_LEGACY, "/v1/x?q=%20"),
             API01_LONG,
             "/v1/x?q=%20",
-            &format!("{mode}"),
+            &format!("{engine}"),
         );
     }
 }
@@ -363,26 +385,26 @@ fn per_api_legacy_blocks_override_the_global_one() {
     let map = map_with(json!({
         "apis": [ { "name": "api01" }, { "name": "api02", "legacy": { "action": "proxy" } } ]
     }));
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &map);
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &map);
         assert_eq!(
             gateway.get(API01_LEGACY, "/x").action,
-            Action::Redirect,
-            "{mode}"
+            ObservedAction::Redirect,
+            "{engine}"
         );
         assert_proxied(
             &gateway.get(API02_LEGACY, "/x"),
             API02_LONG,
             "/x",
-            &format!("{mode}"),
+            &format!("{engine}"),
         );
     }
 }
 
 #[test]
 fn long_hosts_and_unknown_hosts_pass_untouched() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         let rows = [
             (API01_LONG, "/v1/x?q=1"),
             (API02_LONG, "/api01/x"),
@@ -395,7 +417,7 @@ fn long_hosts_and_unknown_hosts_pass_untouched() {
                 &gateway.get(host, path),
                 host,
                 path,
-                &format!("{mode} {host}{path}"),
+                &format!("{engine} {host}{path}"),
             );
         }
     }
@@ -407,7 +429,7 @@ fn what_the_upstream_receives_is_what_the_engine_would_send() {
     let request = Request::new("GET", SHORT, "/api01/x")
         .header("X-Forwarded-Prefix", "/spoofed")
         .header("Accept", "*/*");
-    let mut kong = Gateway::new(Mode::Kong, &seed_map());
+    let mut kong = Gateway::new(Engine::Kong, &seed_map());
     let upstream = kong
         .both(&request, &UpstreamResponse::default())
         .upstream
@@ -430,7 +452,7 @@ fn what_the_upstream_receives_is_what_the_engine_would_send() {
     assert_eq!(upstream.headers.get("x-forwarded-prefix"), Some("/api01"));
     assert_eq!(upstream.headers.get("x-forwarded-port"), Some("8000"));
 
-    let mut envoy = Gateway::new(Mode::Envoy, &seed_map());
+    let mut envoy = Gateway::new(Engine::Envoy, &seed_map());
     let upstream = envoy
         .both(&request, &UpstreamResponse::default())
         .upstream

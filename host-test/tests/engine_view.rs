@@ -2,7 +2,8 @@
 //! filter's `probe` mode logs it): Kong's normalised `:path` and `kong:8000` `:authority` against
 //! Envoy's raw request, text against binary numbers, and the read-only `:authority` in Kong.
 
-// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,16 +14,18 @@
 mod common;
 
 use common::trap_library;
-use kdp_migrate_host_test::{Action, FilterSpec, Host, LogLevel, LogSource, Mode, Request};
+use kdp_migrate_host_test::{
+    Engine, FilterSpec, Host, LogLevel, LogSource, ObservedAction, Request,
+};
 
-fn probe(mode: Mode, request: &Request) -> kdp_migrate_host_test::Outcome {
-    let mut host = Host::new(trap_library(), mode);
+fn probe(engine: Engine, request: &Request) -> kdp_migrate_host_test::Observation {
+    let mut host = Host::new(trap_library(), engine);
     let chain = host.add_chain(&[FilterSpec::new("test_trap", "")]).unwrap();
     host.run(chain, request)
 }
 
-fn probed(outcome: &kdp_migrate_host_test::Outcome) -> Vec<&str> {
-    outcome
+fn probed(observation: &kdp_migrate_host_test::Observation) -> Vec<&str> {
+    observation
         .filter_logs("test_trap", LogLevel::Info)
         .filter_map(|line| line.strip_prefix("test_trap: probe "))
         .collect()
@@ -33,21 +36,21 @@ const TARGET: &str = "/orders/a%2Fb/../x//y?q=%20";
 #[test]
 fn kong_shows_nginxs_normalised_path_and_its_own_authority() {
     let request = Request::new("GET", "Shop.example:8080", TARGET).header("x-test-trap", "probe");
-    let outcome = probe(Mode::Kong, &request);
+    let observation = probe(Engine::Kong, &request);
     assert_eq!(
-        probed(&outcome),
+        probed(&observation),
         [
             ":authority=kong:8000 :path=/orders/a/x/y?q=%20 host=Shop.example:8080 request.path=/orders/a%2Fb/../x//y?q=%20 ngx.request_uri=/orders/a%2Fb/../x//y?q=%20 source.address=127.0.0.1",
             // "200" as text
             "response.code=323030",
         ]
     );
-    let upstream = outcome.upstream.unwrap();
+    let upstream = observation.upstream.unwrap();
     assert_eq!(
         (upstream.host.as_str(), upstream.path.as_str()),
         ("Shop.example:8080", TARGET)
     );
-    let https = probe(Mode::Kong, &request.clone().scheme("https"));
+    let https = probe(Engine::Kong, &request.clone().scheme("https"));
     assert!(
         probed(&https)[0].starts_with(":authority=kong:8443 "),
         "{:?}",
@@ -58,9 +61,9 @@ fn kong_shows_nginxs_normalised_path_and_its_own_authority() {
 #[test]
 fn envoy_shows_the_request_as_sent_and_binary_numbers() {
     let request = Request::new("GET", "Shop.example:8080", TARGET).header("x-test-trap", "probe");
-    let outcome = probe(Mode::Envoy, &request);
+    let observation = probe(Engine::Envoy, &request);
     assert_eq!(
-        probed(&outcome),
+        probed(&observation),
         [
             ":authority=Shop.example:8080 :path=/orders/a%2Fb/../x//y?q=%20 host=Shop.example:8080 request.path=/orders/a%2Fb/../x//y?q=%20 ngx.request_uri=- source.address=127.0.0.1:44248",
             // 200 as an 8-byte little-endian integer
@@ -72,8 +75,8 @@ fn envoy_shows_the_request_as_sent_and_binary_numbers() {
 #[test]
 fn writing_authority_changes_nothing_in_kong_and_the_upstream_host_in_envoy() {
     let request = Request::new("GET", "shop.example", "/x").header("x-test-trap", "authority");
-    let kong = probe(Mode::Kong, &request);
-    assert_eq!(kong.action, Action::Pass);
+    let kong = probe(Engine::Kong, &request);
+    assert_eq!(kong.action, ObservedAction::Pass);
     assert_eq!(kong.upstream.as_ref().unwrap().host, "shop.example");
     let host_lines: Vec<_> = kong
         .logs
@@ -89,8 +92,8 @@ fn writing_authority_changes_nothing_in_kong_and_the_upstream_host_in_envoy() {
         )]
     );
 
-    let envoy = probe(Mode::Envoy, &request);
-    assert_eq!(envoy.action, Action::Proxy);
+    let envoy = probe(Engine::Envoy, &request);
+    assert_eq!(envoy.action, ObservedAction::Proxy);
     assert_eq!(envoy.upstream.as_ref().unwrap().host, "elsewhere.example");
     assert_eq!(
         envoy.upstream.unwrap().headers.get("host"),

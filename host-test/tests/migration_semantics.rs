@@ -1,8 +1,9 @@
-//! The migration-grade behaviours of issue 5 through the real `.wasm` filters, in both modes:
+//! The migration-grade behaviours (legacy stages, deprecation signals, response rewriting) through the real `.wasm` filters, in both engines:
 //! response rewriting, trailing slash, observe mode, canary, the forcing header, redirect
 //! caching, deprecation signals and 410 after the sunset.
 
-// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,12 +13,14 @@
 
 mod common;
 
-use common::{API01_LEGACY, API01_LONG, Gateway, MODES, SHORT, map_with, seed_map, telemetry};
-use kdp_migrate_host_test::{Action, Clock, Mode, Outcome, Request, UpstreamResponse};
+use common::{API01_LEGACY, API01_LONG, ENGINES, Gateway, SHORT, map_with, seed_map, telemetry};
+use kdp_migrate_host_test::{
+    Clock, Engine, Observation, ObservedAction, Request, UpstreamResponse,
+};
 use serde_json::json;
 
-fn headers_of(outcome: &Outcome) -> Vec<(String, String)> {
-    outcome
+fn headers_of(observation: &Observation) -> Vec<(String, String)> {
+    observation
         .response
         .headers
         .iter()
@@ -47,12 +50,12 @@ fn upstream_answer() -> UpstreamResponse {
 
 #[test]
 fn short_entry_responses_are_rewritten_onto_the_short_host_and_prefix() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         let request = Request::new("GET", SHORT, "/api01/start").scheme("https");
-        let outcome = gateway.both(&request, &upstream_answer());
-        assert_eq!(outcome.action, Action::Proxy, "{mode}");
-        assert_eq!(outcome.response.status, 302);
+        let observation = gateway.both(&request, &upstream_answer());
+        assert_eq!(observation.action, ObservedAction::Proxy, "{engine}");
+        assert_eq!(observation.response.status, 302);
         let expected = [
             (
                 "location",
@@ -72,14 +75,14 @@ fn short_entry_responses_are_rewritten_onto_the_short_host_and_prefix() {
             .iter()
             .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
             .collect();
-        assert_eq!(headers_of(&outcome), expected, "{mode}");
+        assert_eq!(headers_of(&observation), expected, "{engine}");
     }
 }
 
 #[test]
 fn the_client_scheme_and_the_long_host_port_decide_the_rewritten_url() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         let answer = UpstreamResponse::new(301).header(
             "Location",
             "http://API01.target-team2.dev.aliyun.cloud.cn.aibang:80/p",
@@ -88,33 +91,33 @@ fn the_client_scheme_and_the_long_host_port_decide_the_rewritten_url() {
         assert_eq!(
             plain.response.headers.get("location"),
             Some("http://dev-01.aliyun.cloud.cn.aibang/api01/p"),
-            "{mode}"
+            "{engine}"
         );
         let behind_tls = Request::new("GET", SHORT, "/api01/").header("X-Forwarded-Proto", "https");
-        let outcome = gateway.both(&behind_tls, &answer);
+        let observation = gateway.both(&behind_tls, &answer);
         assert_eq!(
-            outcome.response.headers.get("location"),
+            observation.response.headers.get("location"),
             Some("https://dev-01.aliyun.cloud.cn.aibang/api01/p"),
-            "{mode}"
+            "{engine}"
         );
     }
 }
 
 #[test]
 fn relative_and_foreign_locations_are_left_alone() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         for location in [
             "login",
             "https://other.example/x",
             "https://api01.target-team2.dev.aliyun.cloud.cn.aibang.evil/x",
         ] {
             let answer = UpstreamResponse::new(302).header("Location", location);
-            let outcome = gateway.both(&Request::new("GET", SHORT, "/api01/"), &answer);
+            let observation = gateway.both(&Request::new("GET", SHORT, "/api01/"), &answer);
             assert_eq!(
-                outcome.response.headers.get("location"),
+                observation.response.headers.get("location"),
                 Some(location),
-                "{mode} {location}"
+                "{engine} {location}"
             );
         }
     }
@@ -123,9 +126,9 @@ fn relative_and_foreign_locations_are_left_alone() {
 #[test]
 fn rewrite_responses_false_leaves_responses_alone() {
     let map = map_with(json!({ "rewrite_responses": false }));
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &map);
-        let outcome = gateway.both(
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &map);
+        let observation = gateway.both(
             &Request::new("GET", SHORT, "/api01/start"),
             &upstream_answer(),
         );
@@ -134,13 +137,16 @@ fn rewrite_responses_false_leaves_responses_alone() {
             .into_iter()
             .map(|(name, value)| (name.to_ascii_lowercase(), value))
             .collect();
-        assert_eq!(headers_of(&outcome), original, "{mode}");
+        assert_eq!(headers_of(&observation), original, "{engine}");
     }
 }
 
 /// The counts the telemetry line reports for the sample answer (3 URLs, 4 cookies).
-fn rewrite_counts(outcome: &Outcome, filter: &str) -> (serde_json::Value, serde_json::Value) {
-    let line = telemetry(outcome, filter);
+fn rewrite_counts(
+    observation: &Observation,
+    filter: &str,
+) -> (serde_json::Value, serde_json::Value) {
+    let line = telemetry(observation, filter);
     (
         line["location_rewritten"].clone(),
         line["cookies_rewritten"].clone(),
@@ -150,16 +156,16 @@ fn rewrite_counts(outcome: &Outcome, filter: &str) -> (serde_json::Value, serde_
 #[test]
 fn telemetry_counts_the_rewrites() {
     let request = Request::new("GET", SHORT, "/api01/start").scheme("https");
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         let combined = gateway.combined(&request, &upstream_answer());
         assert_eq!(
             rewrite_counts(&combined, "kdp_migrate"),
             (json!(3), json!(4)),
-            "{mode}"
+            "{engine}"
         );
     }
-    let mut kong = Gateway::new(Mode::Kong, &seed_map());
+    let mut kong = Gateway::new(Engine::Kong, &seed_map());
     let split = kong.split(&request, &upstream_answer());
     assert_eq!(
         rewrite_counts(&split, "migration_telemetry"),
@@ -173,7 +179,7 @@ fn telemetry_counts_the_rewrites() {
 #[test]
 fn telemetry_counts_the_rewrites_in_envoy_split_chains() {
     let request = Request::new("GET", SHORT, "/api01/start").scheme("https");
-    let mut envoy = Gateway::new(Mode::Envoy, &seed_map());
+    let mut envoy = Gateway::new(Engine::Envoy, &seed_map());
     let split = envoy.split(&request, &upstream_answer());
     assert_eq!(
         rewrite_counts(&split, "migration_telemetry"),
@@ -184,8 +190,8 @@ fn telemetry_counts_the_rewrites_in_envoy_split_chains() {
 #[test]
 fn proxied_legacy_responses_are_rewritten_onto_the_legacy_host() {
     let map = map_with(json!({ "legacy": { "action": "proxy" } }));
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &map);
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &map);
         let answer = UpstreamResponse::new(302)
             .header(
                 "Location",
@@ -198,11 +204,11 @@ fn proxied_legacy_responses_are_rewritten_onto_the_legacy_host() {
             .header("Set-Cookie", "t=2; Path=/");
         let request = Request::new("GET", "API01.source-team1.dev.aliyun.cloud.cn.aibang", "/x")
             .scheme("https");
-        let outcome = gateway.both(&request, &answer);
+        let observation = gateway.both(&request, &answer);
         assert_eq!(
-            outcome.upstream.as_ref().unwrap().host,
+            observation.upstream.as_ref().unwrap().host,
             API01_LONG,
-            "{mode}"
+            "{engine}"
         );
         let expected: Vec<(String, String)> = [
             (
@@ -215,56 +221,60 @@ fn proxied_legacy_responses_are_rewritten_onto_the_legacy_host() {
         .iter()
         .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
         .collect();
-        assert_eq!(headers_of(&outcome), expected, "{mode}");
+        assert_eq!(headers_of(&observation), expected, "{engine}");
     }
 }
 
 #[test]
 fn trailing_slash_redirect_sends_the_bare_prefix_to_prefix_slash() {
     let map = map_with(json!({ "trailing_slash": "redirect" }));
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &map);
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &map);
         for (path, location) in [("/api01", "/api01/"), ("/api01?q=1&r", "/api01/?q=1&r")] {
-            let outcome = gateway.get(SHORT, path);
-            assert_eq!(outcome.action, Action::Redirect, "{mode} {path}");
-            let local = outcome.local_response.unwrap();
+            let observation = gateway.get(SHORT, path);
+            assert_eq!(
+                observation.action,
+                ObservedAction::Redirect,
+                "{engine} {path}"
+            );
+            let local = observation.local_response.unwrap();
             assert_eq!(
                 (local.status, local.location()),
                 (308, Some(location)),
-                "{mode} {path}"
+                "{engine} {path}"
             );
         }
-        let outcome = gateway.get(SHORT, "/api01/");
-        assert_eq!(outcome.upstream.unwrap().path, "/", "{mode}");
+        let observation = gateway.get(SHORT, "/api01/");
+        assert_eq!(observation.upstream.unwrap().path, "/", "{engine}");
     }
 }
 
 #[test]
 fn observe_mode_passes_and_telemetry_records_what_would_have_happened() {
     let map = map_with(json!({ "legacy": { "action": "observe" } }));
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &map);
-        let outcome = gateway.get(API01_LEGACY, "/v1/x?q=1");
-        assert_eq!(outcome.action, Action::Pass, "{mode}");
-        let upstream = outcome.upstream.as_ref().unwrap();
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &map);
+        let observation = gateway.get(API01_LEGACY, "/v1/x?q=1");
+        assert_eq!(observation.action, ObservedAction::Pass, "{engine}");
+        let upstream = observation.upstream.as_ref().unwrap();
         assert_eq!(
             (upstream.host.as_str(), upstream.path.as_str()),
             (API01_LEGACY, "/v1/x?q=1"),
-            "{mode}"
+            "{engine}"
         );
-        let line = telemetry(&outcome, "migration_telemetry");
-        assert_eq!(line["action"], "pass", "{mode}");
-        assert_eq!(line["redirect_stage"], "observe", "{mode}");
-        assert_eq!(line["would_action"], "redirect", "{mode}");
-        assert_eq!(line["would_status"], 308, "{mode}");
+        let line = telemetry(&observation, "migration_telemetry");
+        assert_eq!(line["action"], "pass", "{engine}");
+        assert_eq!(line["redirect_stage"], "observe", "{engine}");
+        assert_eq!(line["would_action"], "redirect", "{engine}");
+        assert_eq!(line["would_status"], 308, "{engine}");
         assert_eq!(
             line["would_location"], "https://dev-01.aliyun.cloud.cn.aibang/api01/v1/x?q=1",
-            "{mode}"
+            "{engine}"
         );
     }
 }
 
-fn canary_answer(gateway: &mut Gateway, client: &str) -> Action {
+fn canary_answer(gateway: &mut Gateway, client: &str) -> ObservedAction {
     let request = Request::new("GET", API01_LEGACY, "/x").client(client, 50123);
     gateway.both(&request, &UpstreamResponse::default()).action
 }
@@ -272,20 +282,20 @@ fn canary_answer(gateway: &mut Gateway, client: &str) -> Action {
 #[test]
 fn canary_splits_clients_stably_and_the_same_way_on_both_engines() {
     let map = map_with(json!({ "legacy": { "redirect_percent": 30 } }));
-    let mut kong = Gateway::new(Mode::Kong, &map);
-    let mut envoy = Gateway::new(Mode::Envoy, &map);
+    let mut kong = Gateway::new(Engine::Kong, &map);
+    let mut envoy = Gateway::new(Engine::Envoy, &map);
     let mut redirected = 0;
     for client in 0..400 {
         let address = format!("10.7.{}.{}", client / 250, client % 250);
         let first = canary_answer(&mut kong, &address);
         assert!(
-            matches!(first, Action::Redirect | Action::Proxy),
+            matches!(first, ObservedAction::Redirect | ObservedAction::Proxy),
             "{address}: {first:?}"
         );
         // A client sees one behaviour, whatever the engine reports as its peer address.
         assert_eq!(canary_answer(&mut kong, &address), first, "{address}");
         assert_eq!(canary_answer(&mut envoy, &address), first, "{address}");
-        redirected += usize::from(first == Action::Redirect);
+        redirected += usize::from(first == ObservedAction::Redirect);
     }
     assert!(
         (80..=160).contains(&redirected),
@@ -296,8 +306,8 @@ fn canary_splits_clients_stably_and_the_same_way_on_both_engines() {
 #[test]
 fn canary_keys_on_the_first_forwarded_for_hop() {
     let map = map_with(json!({ "legacy": { "redirect_percent": 50 } }));
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &map);
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &map);
         let by_hop = |gateway: &mut Gateway, hop: &str, peer: &str| {
             let request = Request::new("GET", API01_LEGACY, "/x")
                 .header("X-Forwarded-For", &format!("{hop}, 192.0.2.1"))
@@ -313,11 +323,11 @@ fn canary_keys_on_the_first_forwarded_for_hop() {
             assert_eq!(
                 by_hop(&mut gateway, hop, "10.0.0.1"),
                 by_hop(&mut gateway, hop, "10.0.0.2"),
-                "{mode} {hop}"
+                "{engine} {hop}"
             );
         }
         let line = telemetry(&gateway.get(API01_LEGACY, "/x"), "migration_telemetry");
-        assert_eq!(line["redirect_stage"], "canary", "{mode}");
+        assert_eq!(line["redirect_stage"], "canary", "{engine}");
     }
 }
 
@@ -326,23 +336,23 @@ fn the_forcing_header_always_redirects() {
     let map = map_with(
         json!({ "legacy": { "redirect_percent": 0, "redirect_header": "X-KDP-Redirect" } }),
     );
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &map);
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &map);
         let with =
             |value: &str| Request::new("GET", API01_LEGACY, "/x").header("x-kdp-redirect", value);
         let forced = gateway.both(&with("1"), &UpstreamResponse::default());
-        assert_eq!(forced.action, Action::Redirect, "{mode}");
+        assert_eq!(forced.action, ObservedAction::Redirect, "{engine}");
         assert_eq!(
             gateway
                 .both(&with("0"), &UpstreamResponse::default())
                 .action,
-            Action::Proxy,
-            "{mode}"
+            ObservedAction::Proxy,
+            "{engine}"
         );
         assert_eq!(
             gateway.get(API01_LEGACY, "/x").action,
-            Action::Proxy,
-            "{mode}"
+            ObservedAction::Proxy,
+            "{engine}"
         );
     }
 }
@@ -351,13 +361,13 @@ fn the_forcing_header_always_redirects() {
 fn redirects_carry_cache_control_from_redirect_max_age() {
     for (max_age, expected) in [(60, "max-age=60"), (0, "no-store")] {
         let map = map_with(json!({ "legacy": { "redirect_max_age": max_age } }));
-        for mode in MODES {
-            let mut gateway = Gateway::new(mode, &map);
+        for engine in ENGINES {
+            let mut gateway = Gateway::new(engine, &map);
             let local = gateway.get(API01_LEGACY, "/x").local_response.unwrap();
             assert_eq!(
                 local.headers.get("cache-control"),
                 Some(expected),
-                "{mode} {max_age}"
+                "{engine} {max_age}"
             );
         }
     }
@@ -379,70 +389,70 @@ const LINK: &str = "<https://dev-01.aliyun.cloud.cn.aibang/api01/v1/x?q=1>; rel=
 
 #[test]
 fn legacy_responses_carry_deprecation_sunset_and_link() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &deprecating("keep"));
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &deprecating("keep"));
         gateway
             .host
             .set_clock(Clock::at_unix_seconds(1_780_000_000));
-        let outcome = gateway.get(API01_LEGACY, "/v1/x?q=1");
-        let local = outcome.local_response.unwrap();
-        assert_eq!(local.status, 308, "{mode}");
+        let observation = gateway.get(API01_LEGACY, "/v1/x?q=1");
+        let local = observation.local_response.unwrap();
+        assert_eq!(local.status, 308, "{engine}");
         assert_eq!(
             local.headers.get("deprecation"),
             Some("@1767225600"),
-            "{mode}"
+            "{engine}"
         );
         assert_eq!(
             local.headers.get("sunset"),
             Some("Fri, 01 Jan 2027 00:00:00 GMT"),
-            "{mode}"
+            "{engine}"
         );
-        assert_eq!(local.headers.get("link"), Some(LINK), "{mode}");
+        assert_eq!(local.headers.get("link"), Some(LINK), "{engine}");
     }
     // Proxied legacy responses carry them too.
     let proxy =
         map_with(json!({ "legacy": { "action": "proxy", "deprecation": "2026-01-01T00:00:00Z" } }));
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &proxy);
-        let outcome = gateway.get(API01_LEGACY, "/v1/x?q=1");
-        assert_eq!(outcome.action, Action::Proxy, "{mode}");
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &proxy);
+        let observation = gateway.get(API01_LEGACY, "/v1/x?q=1");
+        assert_eq!(observation.action, ObservedAction::Proxy, "{engine}");
         assert_eq!(
-            outcome.response.headers.get("deprecation"),
+            observation.response.headers.get("deprecation"),
             Some("@1767225600"),
-            "{mode}"
+            "{engine}"
         );
         assert_eq!(
-            outcome.response.headers.get("link"),
+            observation.response.headers.get("link"),
             Some(
                 "<https://dev-01.aliyun.cloud.cn.aibang/api01/v1/x?q=1>; rel=\"successor-version\""
             ),
-            "{mode}"
+            "{engine}"
         );
-        assert_eq!(outcome.response.headers.get("sunset"), None, "{mode}");
+        assert_eq!(observation.response.headers.get("sunset"), None, "{engine}");
     }
 }
 
 #[test]
 fn after_the_sunset_gone_answers_410_naming_the_successor() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &deprecating("gone"));
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &deprecating("gone"));
         gateway
             .host
             .set_clock(Clock::at_unix_seconds(1_780_000_000));
         assert_eq!(
             gateway.get(API01_LEGACY, "/v1/x?q=1").action,
-            Action::Redirect,
-            "{mode} before"
+            ObservedAction::Redirect,
+            "{engine} before"
         );
 
         gateway
             .host
             .set_clock(Clock::at_unix_seconds(1_798_761_600));
-        let outcome = gateway.get(API01_LEGACY, "/v1/x?q=1");
-        assert_eq!(outcome.action, Action::Reject, "{mode}");
-        let local = outcome.local_response.unwrap();
-        assert_eq!(local.status, 410, "{mode}");
-        assert_eq!(local.headers.get("link"), Some(LINK), "{mode}");
+        let observation = gateway.get(API01_LEGACY, "/v1/x?q=1");
+        assert_eq!(observation.action, ObservedAction::Reject, "{engine}");
+        let local = observation.local_response.unwrap();
+        assert_eq!(local.status, 410, "{engine}");
+        assert_eq!(local.headers.get("link"), Some(LINK), "{engine}");
         let body: serde_json::Value = serde_json::from_slice(&local.body).unwrap();
         assert_eq!(
             body,
@@ -451,7 +461,7 @@ fn after_the_sunset_gone_answers_410_naming_the_successor() {
                 "message": "this entry is past its sunset; use the successor URL",
                 "successor": "https://dev-01.aliyun.cloud.cn.aibang/api01/v1/x?q=1"
             }),
-            "{mode}"
+            "{engine}"
         );
     }
 }

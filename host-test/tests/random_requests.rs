@@ -5,7 +5,8 @@
 //!
 //! A fuzzer in miniature: the generator is seeded, so a failure names a request that fails again.
 
-// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,8 +16,8 @@
 
 mod common;
 
-use common::{API01_LEGACY, API01_LONG, API02_LEGACY, Gateway, MODES, SHORT, map_with};
-use kdp_migrate_host_test::{Action, LogLevel, Request, UpstreamResponse};
+use common::{API01_LEGACY, API01_LONG, API02_LEGACY, ENGINES, Gateway, SHORT, map_with};
+use kdp_migrate_host_test::{LogLevel, ObservedAction, Request, UpstreamResponse};
 use serde_json::json;
 
 /// xorshift64*: small, seeded, good enough to pick pieces.
@@ -176,42 +177,42 @@ fn maps() -> Vec<(&'static str, Vec<u8>)> {
 
 #[test]
 fn generated_requests_never_trap_and_every_one_is_recorded() {
-    for mode in MODES {
+    for engine in ENGINES {
         for (name, map) in maps() {
-            let mut gateway = Gateway::new(mode, &map);
+            let mut gateway = Gateway::new(engine, &map);
             let mut pick = Pick(0x9e37_79b9_7f4a_7c15);
             for _ in 0..600 {
                 let request = request(&mut pick);
                 let upstream = upstream(&mut pick);
                 let context = format!(
-                    "{mode}, map {name}: {} {:?} {:?} {:?}",
+                    "{engine}, map {name}: {} {:?} {:?} {:?}",
                     request.method, request.host, request.path, request.headers
                 );
                 // A long host with a port: in Kong the combined filter sets the upstream Host to the
                 // bare long host, the standard layout's telemetry-only chain leaves Kong's own; both
                 // are fine, so the two layouts are compared everywhere else.
-                let outcome = if request.host.contains(':') && request.host.contains("target-team2")
-                {
-                    let combined = gateway.combined(&request, &upstream);
-                    assert_eq!(combined.error, None, "{context}");
-                    gateway.split(&request, &upstream)
-                } else {
-                    gateway.both(&request, &upstream)
-                };
+                let observation =
+                    if request.host.contains(':') && request.host.contains("target-team2") {
+                        let combined = gateway.combined(&request, &upstream);
+                        assert_eq!(combined.error, None, "{context}");
+                        gateway.split(&request, &upstream)
+                    } else {
+                        gateway.both(&request, &upstream)
+                    };
                 assert_ne!(
-                    outcome.action,
-                    Action::Error,
+                    observation.action,
+                    ObservedAction::Error,
                     "{context}: {:?}",
-                    outcome.error
+                    observation.error
                 );
-                assert_eq!(outcome.error, None, "{context}");
-                if let Some(local) = &outcome.local_response
+                assert_eq!(observation.error, None, "{context}");
+                if let Some(local) = &observation.local_response
                     && &*local.responder == "nginx"
                 {
                     // The engine refused the request line; no filter saw it.
                     continue;
                 }
-                let lines: Vec<&str> = outcome
+                let lines: Vec<&str> = observation
                     .filter_logs("migration_telemetry", LogLevel::Info)
                     .collect();
                 assert_eq!(lines.len(), 1, "{context}: {lines:?}");
@@ -219,8 +220,8 @@ fn generated_requests_never_trap_and_every_one_is_recorded() {
                     .unwrap_or_else(|error| panic!("{context}: {error}: {}", lines[0]));
                 assert_eq!(line["host"], request.host.as_str(), "{context}");
                 assert_eq!(line["path"], request.path.as_str(), "{context}");
-                assert_eq!(line["action"], outcome.action.as_str(), "{context}");
-                if let Some(upstream) = &outcome.upstream {
+                assert_eq!(line["action"], observation.action.as_str(), "{context}");
+                if let Some(upstream) = &observation.upstream {
                     let path = upstream.path.split('?').next().unwrap_or_default();
                     let dot_segment = path.split('/').any(|segment| {
                         matches!(
@@ -229,7 +230,7 @@ fn generated_requests_never_trap_and_every_one_is_recorded() {
                         )
                     });
                     assert!(
-                        !(outcome.action == Action::Proxy && dot_segment),
+                        !(observation.action == ObservedAction::Proxy && dot_segment),
                         "{context}: forwarded {:?}",
                         upstream.path
                     );

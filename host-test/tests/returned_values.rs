@@ -4,7 +4,8 @@
 //! These counts are that design, held: a change that reads more shows here before it shows in
 //! `benches/envoy-side-by-side.sh`.
 
-// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,8 +15,8 @@
 
 mod common;
 
-use common::{API01_LEGACY, API01_LONG, Gateway, MODES, SHORT, seed_map};
-use kdp_migrate_host_test::{Mode, Request, UpstreamResponse};
+use common::{API01_LEGACY, API01_LONG, ENGINES, Gateway, SHORT, seed_map};
+use kdp_migrate_host_test::{Engine, Request, UpstreamResponse};
 
 /// The values returned during the second such request (the first also detects the engine).
 fn returned(gateway: &mut Gateway, combined: bool, host: &str, path: &str) -> Vec<u32> {
@@ -33,41 +34,41 @@ fn returned(gateway: &mut Gateway, combined: bool, host: &str, path: &str) -> Ve
         .collect()
 }
 
-/// (mode, combined filter or split chain, host, path, values returned during the request).
-const EXPECTED: [(Mode, bool, &str, &str, u32); 12] = [
+/// (engine, combined filter or split chain, host, path, values returned during the request).
+const EXPECTED: [(Engine, bool, &str, &str, u32); 12] = [
     // Envoy, kdp_migrate: the request's header map (Host, `:path`, method, scheme) and, when the
     // request is forwarded, the response's (`:status` for telemetry, the headers it may rewrite).
-    (Mode::Envoy, true, SHORT, "/api01/x?y=1", 2),
-    (Mode::Envoy, true, API01_LONG, "/x", 2),
+    (Engine::Envoy, true, SHORT, "/api01/x?y=1", 2),
+    (Engine::Envoy, true, API01_LONG, "/x", 2),
     // Answered locally: the response phase has nothing to read.
-    (Mode::Envoy, true, API01_LEGACY, "/x", 1),
-    (Mode::Envoy, true, SHORT, "/nope", 1),
+    (Engine::Envoy, true, API01_LEGACY, "/x", 1),
+    (Engine::Envoy, true, SHORT, "/nope", 1),
     // Envoy, separate filters: the same reads once per filter that needs them.
-    (Mode::Envoy, false, SHORT, "/api01/x?y=1", 4),
-    (Mode::Envoy, false, API01_LONG, "/x", 2),
-    (Mode::Envoy, false, API01_LEGACY, "/x", 3),
-    (Mode::Envoy, false, SHORT, "/nope", 3),
+    (Engine::Envoy, false, SHORT, "/api01/x?y=1", 4),
+    (Engine::Envoy, false, API01_LONG, "/x", 2),
+    (Engine::Envoy, false, API01_LEGACY, "/x", 3),
+    (Engine::Envoy, false, SHORT, "/nope", 3),
     // Kong, kdp_migrate: also the raw target (`request.path`; Kong's `:path` is normalised) and
     // the latency (`request.duration`; Kong's clock is nginx's cached millisecond one).
-    (Mode::Kong, true, SHORT, "/api01/x?y=1", 4),
-    (Mode::Kong, true, API01_LONG, "/x", 4),
-    (Mode::Kong, true, API01_LEGACY, "/x", 3),
-    (Mode::Kong, true, SHORT, "/nope", 3),
+    (Engine::Kong, true, SHORT, "/api01/x?y=1", 4),
+    (Engine::Kong, true, API01_LONG, "/x", 4),
+    (Engine::Kong, true, API01_LEGACY, "/x", 3),
+    (Engine::Kong, true, SHORT, "/nope", 3),
 ];
 
 #[test]
 fn each_phase_reads_its_header_map_once() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         for (expected_mode, combined, host, path, expected) in EXPECTED {
-            if expected_mode != mode {
+            if expected_mode != engine {
                 continue;
             }
             let counts = returned(&mut gateway, combined, host, path);
             assert_eq!(
                 counts[1],
                 expected,
-                "{mode:?}, {}, {host}{path}: {counts:?}",
+                "{engine:?}, {}, {host}{path}: {counts:?}",
                 if combined {
                     "kdp_migrate"
                 } else {

@@ -1,6 +1,7 @@
-//! The telemetry line and the counters, observed through the host in both modes.
+//! The telemetry line and the counters, observed through the host in both engines.
 
-// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,16 +11,16 @@
 
 mod common;
 
-use common::{API01_LEGACY, API01_LONG, Gateway, MODES, SHORT, map_with, seed_map, telemetry};
-use kdp_migrate_host_test::{LogLevel, Mode, Request, UpstreamResponse};
+use common::{API01_LEGACY, API01_LONG, ENGINES, Gateway, SHORT, map_with, seed_map, telemetry};
+use kdp_migrate_host_test::{Engine, LogLevel, Request, UpstreamResponse};
 use serde_json::json;
 
 #[test]
 fn one_line_per_request_with_the_contract_keys_in_order() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
-        let outcome = gateway.get(SHORT, "/api01/x?y=1");
-        let lines: Vec<&str> = outcome
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
+        let observation = gateway.get(SHORT, "/api01/x?y=1");
+        let lines: Vec<&str> = observation
             .filter_logs("migration_telemetry", LogLevel::Info)
             .collect();
         assert_eq!(
@@ -30,28 +31,28 @@ fn one_line_per_request_with_the_contract_keys_in_order() {
                 r#""redirect_stage":null,"location_rewritten":0,"cookies_rewritten":0,"reason":null,"#,
                 r#""would_action":null,"would_status":null,"would_location":null}"#
             )],
-            "{mode}"
+            "{engine}"
         );
         // Only the telemetry role writes it.
         assert_eq!(
-            outcome
+            observation
                 .filter_logs("short_domain_router", LogLevel::Info)
                 .count(),
             0,
-            "{mode}"
+            "{engine}"
         );
     }
 }
 
 #[test]
 fn lines_report_status_latency_and_reason_as_the_engine_measured_them() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         let request = Request::new("POST", SHORT, "/api03/x");
         let mut request = request;
         request.duration = std::time::Duration::from_millis(1234);
-        let outcome = gateway.both(&request, &UpstreamResponse::default());
-        let line = telemetry(&outcome, "migration_telemetry");
+        let observation = gateway.both(&request, &UpstreamResponse::default());
+        let line = telemetry(&observation, "migration_telemetry");
         assert_eq!(
             (
                 &line["action"],
@@ -67,13 +68,13 @@ fn lines_report_status_latency_and_reason_as_the_engine_measured_them() {
                 &json!(1234.0),
                 &json!("POST")
             ),
-            "{mode}"
+            "{engine}"
         );
         let line = telemetry(&gateway.get(SHORT, "/api01/a%2Fb"), "migration_telemetry");
         assert_eq!(
             (&line["status"], &line["reason"]),
             (&json!(400), &json!("encoded_slash")),
-            "{mode}"
+            "{engine}"
         );
         let line = telemetry(&gateway.get(API01_LEGACY, "/x"), "migration_telemetry");
         assert_eq!(
@@ -89,7 +90,7 @@ fn lines_report_status_latency_and_reason_as_the_engine_measured_them() {
                 &json!(308),
                 &json!("redirect")
             ),
-            "{mode}"
+            "{engine}"
         );
         let upstream = UpstreamResponse::new(503);
         let line = telemetry(
@@ -99,15 +100,15 @@ fn lines_report_status_latency_and_reason_as_the_engine_measured_them() {
         assert_eq!(
             (&line["entry"], &line["action"], &line["status"]),
             (&json!("long"), &json!("pass"), &json!(503)),
-            "{mode}"
+            "{engine}"
         );
     }
 }
 
 #[test]
 fn counters_count_per_api_entry_and_action_under_the_engines_names() {
-    for mode in MODES {
-        let mut gateway = Gateway::new(mode, &seed_map());
+    for engine in ENGINES {
+        let mut gateway = Gateway::new(engine, &seed_map());
         for _ in 0..3 {
             gateway.get(SHORT, "/api01/x");
         }
@@ -122,9 +123,9 @@ fn counters_count_per_api_entry_and_action_under_the_engines_names() {
             ("requests_total_api=-_entry=unknown_action=pass", 1),
         ];
         for (counter, value) in expect {
-            match mode {
+            match engine {
                 // Kong prefixes each filter's metrics with its name.
-                Mode::Kong => {
+                Engine::Kong => {
                     for filter in ["migration_telemetry", "kdp_migrate"] {
                         let full = format!("pw:{filter}:{counter}");
                         assert_eq!(metrics.get(&full), Some(value), "{full}");
@@ -132,13 +133,13 @@ fn counters_count_per_api_entry_and_action_under_the_engines_names() {
                 }
                 // Envoy keeps one stats namespace: the split chain's telemetry filter and the
                 // combined filter (every request ran through both) add to the same counter.
-                Mode::Envoy => assert_eq!(metrics.get(counter), Some(2 * value), "{counter}"),
+                Engine::Envoy => assert_eq!(metrics.get(counter), Some(2 * value), "{counter}"),
             }
         }
         assert_eq!(
             metrics.iter().count(),
-            if mode == Mode::Kong { 8 } else { 4 },
-            "{mode}"
+            if engine == Engine::Kong { 8 } else { 4 },
+            "{engine}"
         );
     }
 }
@@ -149,27 +150,27 @@ fn counters_count_per_api_entry_and_action_under_the_engines_names() {
 #[test]
 fn filter_state_sink_is_envoy_filter_state_and_a_log_line_in_kong() {
     let with_state = map_with(json!({"telemetry": "filter_state"}));
-    for mode in MODES {
-        let logged = Gateway::new(mode, &seed_map()).get(SHORT, "/api01/x?y=1");
+    for engine in ENGINES {
+        let logged = Gateway::new(engine, &seed_map()).get(SHORT, "/api01/x?y=1");
         let line = logged
             .filter_logs("migration_telemetry", LogLevel::Info)
             .next()
             .unwrap()
             .to_owned();
-        let mut gateway = Gateway::new(mode, &with_state);
+        let mut gateway = Gateway::new(engine, &with_state);
         let first = gateway.get(SHORT, "/api01/x?y=1");
         let second = gateway.get(SHORT, "/api01/x?y=1");
         let infos: Vec<&str> = first
             .filter_logs("migration_telemetry", LogLevel::Info)
             .collect();
-        let warnings = |outcome: &kdp_migrate_host_test::Outcome| {
-            outcome
+        let warnings = |observation: &kdp_migrate_host_test::Observation| {
+            observation
                 .filter_logs("migration_telemetry", LogLevel::Warn)
                 .map(str::to_owned)
                 .collect::<Vec<_>>()
         };
-        match mode {
-            Mode::Envoy => {
+        match engine {
+            Engine::Envoy => {
                 assert_eq!(
                     first.filter_state("kdp_migrate.record"),
                     Some(line.as_str())
@@ -177,7 +178,7 @@ fn filter_state_sink_is_envoy_filter_state_and_a_log_line_in_kong() {
                 assert_eq!(infos, Vec::<&str>::new());
                 assert_eq!(warnings(&first), Vec::<String>::new());
             }
-            Mode::Kong => {
+            Engine::Kong => {
                 assert_eq!(first.filter_state, Vec::new());
                 assert_eq!(infos, [line.as_str()]);
                 assert_eq!(
@@ -195,12 +196,12 @@ fn filter_state_sink_is_envoy_filter_state_and_a_log_line_in_kong() {
             &UpstreamResponse::default(),
         );
         let combined_infos = combined.filter_logs("kdp_migrate", LogLevel::Info).count();
-        match mode {
-            Mode::Envoy => {
+        match engine {
+            Engine::Envoy => {
                 assert!(combined.filter_state("kdp_migrate.record").is_some());
                 assert_eq!(combined_infos, 0);
             }
-            Mode::Kong => assert_eq!(combined_infos, 1),
+            Engine::Kong => assert_eq!(combined_infos, 1),
         }
     }
 }

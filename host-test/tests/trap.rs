@@ -1,7 +1,8 @@
 //! The host's own behaviour, through the test-only filter: failures are a request's error and
 //! the next request goes on; chain semantics per engine; refused configurations.
 
-// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,11 +12,13 @@
 
 mod common;
 
-use common::{MODES, trap_library};
-use kdp_migrate_host_test::{Action, FilterSpec, Host, LoadError, LogLevel, Mode, Phase, Request};
+use common::{ENGINES, trap_library};
+use kdp_migrate_host_test::{
+    Engine, FilterSpec, Host, LoadError, LogLevel, ObservedAction, Phase, Request,
+};
 
-fn trap_host(mode: Mode, instances: usize) -> (Host, kdp_migrate_host_test::ChainId) {
-    let mut host = Host::new(trap_library(), mode);
+fn trap_host(engine: Engine, instances: usize) -> (Host, kdp_migrate_host_test::ChainId) {
+    let mut host = Host::new(trap_library(), engine);
     let specs = vec![FilterSpec::new("test_trap", ""); instances];
     let chain = host.add_chain(&specs).unwrap();
     (host, chain)
@@ -23,26 +26,26 @@ fn trap_host(mode: Mode, instances: usize) -> (Host, kdp_migrate_host_test::Chai
 
 #[test]
 fn a_trap_is_the_requests_error_and_the_next_request_runs() {
-    for mode in MODES {
-        let (mut host, chain) = trap_host(mode, 1);
+    for engine in ENGINES {
+        let (mut host, chain) = trap_host(engine, 1);
         let trapped = host.run(
             chain,
             &Request::new("GET", "a.example", "/x").header("x-test-trap", "request_headers"),
         );
-        assert_eq!(trapped.action, Action::Error, "{mode}");
+        assert_eq!(trapped.action, ObservedAction::Error, "{engine}");
         assert_eq!(trapped.response.status, 500);
         let error = trapped.error.unwrap();
         assert!(
             error.starts_with("filter test_trap trapped in on_request_headers: "),
-            "{mode}: {error}"
+            "{engine}: {error}"
         );
         assert!(
             error.contains("test_trap: trap requested in request_headers"),
-            "{mode}: {error}"
+            "{engine}: {error}"
         );
 
         let next = host.run(chain, &Request::new("GET", "a.example", "/x"));
-        assert_eq!(next.action, Action::Pass, "{mode}");
+        assert_eq!(next.action, ObservedAction::Pass, "{engine}");
         assert_eq!(next.error, None);
         assert_eq!(next.upstream.unwrap().path, "/x");
     }
@@ -50,14 +53,14 @@ fn a_trap_is_the_requests_error_and_the_next_request_runs() {
 
 #[test]
 fn an_unsupported_hostcall_is_the_requests_error() {
-    for mode in MODES {
-        let (mut host, chain) = trap_host(mode, 1);
-        let outcome = host.run(
+    for engine in ENGINES {
+        let (mut host, chain) = trap_host(engine, 1);
+        let observation = host.run(
             chain,
             &Request::new("GET", "a.example", "/").header("x-test-trap", "hostcall"),
         );
-        assert_eq!(outcome.action, Action::Error);
-        let error = outcome.error.unwrap();
+        assert_eq!(observation.action, ObservedAction::Error);
+        let error = observation.error.unwrap();
         assert!(
             error.starts_with("filter test_trap trapped in on_request_headers: "),
             "{error}"
@@ -71,15 +74,15 @@ fn an_unsupported_hostcall_is_the_requests_error() {
 
 #[test]
 fn pausing_without_an_answer_is_the_requests_error() {
-    for mode in MODES {
-        let (mut host, chain) = trap_host(mode, 1);
-        let outcome = host.run(
+    for engine in ENGINES {
+        let (mut host, chain) = trap_host(engine, 1);
+        let observation = host.run(
             chain,
             &Request::new("GET", "a.example", "/").header("x-test-trap", "pause"),
         );
-        assert_eq!(outcome.action, Action::Error);
+        assert_eq!(observation.action, ObservedAction::Error);
         assert_eq!(
-            outcome.error.as_deref(),
+            observation.error.as_deref(),
             Some(
                 "filter test_trap paused in on_request_headers without sending a response (the request would hang)"
             )
@@ -89,15 +92,19 @@ fn pausing_without_an_answer_is_the_requests_error() {
 
 #[test]
 fn traps_in_later_phases_are_errors_too() {
-    for mode in MODES {
+    for engine in ENGINES {
         for phase in ["response_headers", "log"] {
-            let (mut host, chain) = trap_host(mode, 2);
-            let outcome = host.run(
+            let (mut host, chain) = trap_host(engine, 2);
+            let observation = host.run(
                 chain,
                 &Request::new("GET", "a.example", "/").header("x-test-trap", phase),
             );
-            assert_eq!(outcome.action, Action::Error, "{mode} {phase}");
-            let error = outcome.error.unwrap();
+            assert_eq!(
+                observation.action,
+                ObservedAction::Error,
+                "{engine} {phase}"
+            );
+            let error = observation.error.unwrap();
             let callback = if phase == "log" {
                 "on_log"
             } else {
@@ -108,18 +115,18 @@ fn traps_in_later_phases_are_errors_too() {
                 "{error}"
             );
             let again = host.run(chain, &Request::new("GET", "a.example", "/"));
-            assert_eq!(again.action, Action::Pass, "{mode} {phase}");
+            assert_eq!(again.action, ObservedAction::Pass, "{engine} {phase}");
         }
     }
 }
 
 #[test]
 fn every_callback_runs_once_per_filter_phase_by_phase() {
-    for mode in MODES {
-        let (mut host, chain) = trap_host(mode, 2);
-        let outcome = host.run(chain, &Request::new("GET", "a.example", "/"));
-        assert_eq!(outcome.callbacks.len(), 12);
-        let order: Vec<_> = outcome
+    for engine in ENGINES {
+        let (mut host, chain) = trap_host(engine, 2);
+        let observation = host.run(chain, &Request::new("GET", "a.example", "/"));
+        assert_eq!(observation.callbacks.len(), 12);
+        let order: Vec<_> = observation
             .callbacks
             .iter()
             .map(|callback| callback.phase)
@@ -141,7 +148,9 @@ fn every_callback_runs_once_per_filter_phase_by_phase() {
                 Phase::Done,
             ]
         );
-        let seen: Vec<_> = outcome.filter_logs("test_trap", LogLevel::Info).collect();
+        let seen: Vec<_> = observation
+            .filter_logs("test_trap", LogLevel::Info)
+            .collect();
         assert_eq!(
             seen,
             [
@@ -160,8 +169,8 @@ fn every_callback_runs_once_per_filter_phase_by_phase() {
 
 #[test]
 fn a_refused_configuration_names_the_filter_and_its_message() {
-    for mode in MODES {
-        let mut host = Host::new(trap_library(), mode);
+    for engine in ENGINES {
+        let mut host = Host::new(trap_library(), engine);
         let error = host
             .add_chain(&[FilterSpec::new("test_trap", "refuse")])
             .unwrap_err();
@@ -181,7 +190,7 @@ fn a_refused_configuration_names_the_filter_and_its_message() {
 
 #[test]
 fn a_chain_naming_an_unloaded_filter_is_refused() {
-    let mut host = Host::new(trap_library(), Mode::Kong);
+    let mut host = Host::new(trap_library(), Engine::Kong);
     let error = host.add_chain(&[FilterSpec::new("nope", "")]).unwrap_err();
     assert_eq!(error.to_string(), "filter nope: not loaded");
 }

@@ -448,10 +448,17 @@ mod tests {
     }
 
     #[test]
-    fn buckets_are_stable() {
-        // Fixed values: a change here moves every client of a running canary.
-        assert_eq!(bucket(""), 0xcbf2_9ce4_8422_2325 % 100);
-        assert_eq!(bucket("10.0.0.1"), bucket("10.0.0.1"));
-        assert!(bucket("10.0.0.1") < 100);
+    fn buckets_are_fnv1a_and_fixed() {
+        // FNV-1a 64 of the key, mod 100, computed independently: a change here moves every
+        // client of a running canary to another bucket.
+        for (key, expected) in [
+            ("", 37),
+            ("10.0.0.1", 37),
+            ("203.0.113.7", 68),
+            ("2001:db8::1", 27),
+            ("client-a", 24),
+        ] {
+            assert_eq!(bucket(key), expected, "{key:?}");
+        }
     }
 }

@@ -30,6 +30,7 @@
 mod decision;
 mod document;
 mod error;
+pub mod filters;
 pub mod host;
 mod json;
 mod legacy;

@@ -67,6 +67,28 @@ pub struct Measured<'a> {
 }
 
 impl<'a> TelemetryRecord<'a> {
+    /// The record's keys, in the order every line carries them: the contract log pipelines, the
+    /// e2e tests and `kdp-migrate report` read (tests check that the hand-written line and
+    /// serde's agree with it).
+    pub const KEYS: [&'static str; 16] = [
+        "event",
+        "entry",
+        "api",
+        "action",
+        "method",
+        "host",
+        "path",
+        "status",
+        "latency_ms",
+        "redirect_stage",
+        "location_rewritten",
+        "cookies_rewritten",
+        "reason",
+        "would_action",
+        "would_status",
+        "would_location",
+    ];
+
     /// The record of a request decided as `verdict` by `map`, with what the engine measured.
     pub fn new(verdict: &'a Verdict, map: &'a MigrationMap, measured: Measured<'a>) -> Self {
         let would = verdict.would.as_ref();

@@ -1,7 +1,14 @@
 //! `LocalResponse::render` and `deprecation_headers`: the exact status, headers (in order) and
 //! JSON body of every response the filters send themselves.
 
-#![cfg(test)]
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -335,7 +342,7 @@ fn legacy_400_carries_the_signals_too() {
     );
 }
 
-/// Issue 2: "no header value a filter writes contains CR, LF or NUL". The successor `Link` is
+/// The safety rule "no header value a filter writes contains CR, LF or NUL". The successor `Link` is
 /// built from the raw request target even when the path check refused it, so a target with raw
 /// control characters ends up inside the `Link` of the 400 (and, in observe or proxy mode, of the
 /// forwarded response the adapter decorates with `deprecation_headers`).

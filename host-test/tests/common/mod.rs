@@ -1,62 +1,34 @@
 //! Shared by the integration tests: where the built filters are, one compiled library per test
 //! binary, and the seed map.
-#![allow(dead_code)]
-// each test binary uses its own subset
-// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
+
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing
 )]
+#![allow(dead_code)] // each test binary uses its own subset
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use kdp_migrate_core::{Entry, filters};
+use kdp_migrate_host_test::artifacts;
 use kdp_migrate_host_test::{
-    FilterLibrary, FilterSpec, Host, LogLevel, Mode, Outcome, Request, Routing, UpstreamResponse,
+    Engine, FilterLibrary, FilterSpec, Host, LogLevel, Observation, Request, Routing,
+    UpstreamResponse,
 };
 
 /// The shipped filters.
-pub const FILTERS: [&str; 5] = [
-    "short_domain_router",
-    "host_rewrite",
-    "legacy_redirect",
-    "migration_telemetry",
-    "kdp_migrate",
-];
+pub use kdp_migrate_core::filters::SHIPPED as FILTERS;
 
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("host-test sits in the workspace")
-        .to_path_buf()
-}
+pub use kdp_migrate_host_test::artifacts::{filters_dir, test_filters_dir, workspace};
 
-fn dir_from(variable: &str, default: &str) -> PathBuf {
-    std::env::var_os(variable)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join(default))
-}
-
-/// `KDP_FILTERS_DIR`, default `<workspace>/dist/kong-filters`.
-pub fn filters_dir() -> PathBuf {
-    dir_from("KDP_FILTERS_DIR", "dist/kong-filters")
-}
-
-/// `KDP_TEST_FILTERS_DIR`, default `<workspace>/dist/test-filters`.
-pub fn test_filters_dir() -> PathBuf {
-    dir_from("KDP_TEST_FILTERS_DIR", "dist/test-filters")
-}
-
+/// A built filter, refused when missing or older than its sources.
 fn wasm(dir: &Path, name: &str) -> PathBuf {
-    let path = dir.join(format!("{name}.wasm"));
-    assert!(
-        path.is_file(),
-        "{} is missing: run scripts/build-filters.sh to build the filters",
-        path.display()
-    );
-    path
+    artifacts::fresh_wasm(dir, name).unwrap_or_else(|error| panic!("{error}"))
 }
 
 /// Every filter, shipped and test-only, compiled once per test binary.
@@ -91,13 +63,13 @@ pub fn seed_map() -> Vec<u8> {
     std::fs::read(workspace().join("kong/map.json")).unwrap()
 }
 
-/// A host in `mode` with one chain of `filters`, each configured with `config`.
+/// A host in `engine` with one chain of `filters`, each configured with `config`.
 pub fn host_with(
-    mode: Mode,
+    engine: Engine,
     filters: &[&str],
     config: &[u8],
 ) -> (Host, kdp_migrate_host_test::ChainId) {
-    let mut host = Host::new(library(), mode);
+    let mut host = Host::new(library(), engine);
     let specs: Vec<FilterSpec> = filters
         .iter()
         .map(|name| FilterSpec::new(name, config))
@@ -106,7 +78,7 @@ pub fn host_with(
     (host, chain)
 }
 
-pub const MODES: [Mode; 2] = [Mode::Kong, Mode::Envoy];
+pub const ENGINES: [Engine; 2] = [Engine::Kong, Engine::Envoy];
 
 /// The seed map with top-level fields replaced by `patch`'s.
 pub fn map_with(patch: serde_json::Value) -> Vec<u8> {
@@ -126,7 +98,7 @@ pub const API02_LONG: &str = "api02.target-team2.dev.aliyun.cloud.cn.aibang";
 pub const API01_LEGACY: &str = "api01.source-team1.dev.aliyun.cloud.cn.aibang";
 pub const API02_LEGACY: &str = "api02.source-team1.dev.aliyun.cloud.cn.aibang";
 
-/// A gateway in one mode with the standard chains (by entry) and the combined `kdp_migrate`
+/// A gateway in one engine with the standard chains (by entry) and the combined `kdp_migrate`
 /// filter, every filter configured with the same map.
 pub struct Gateway {
     pub host: Host,
@@ -138,8 +110,8 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    pub fn new(mode: Mode, map: &[u8]) -> Self {
-        let mut host = Host::new(library(), mode);
+    pub fn new(engine: Engine, map: &[u8]) -> Self {
+        let mut host = Host::new(library(), engine);
         let mut chain = |names: &[&str]| {
             let specs: Vec<FilterSpec> = names
                 .iter()
@@ -147,10 +119,10 @@ impl Gateway {
                 .collect();
             host.add_chain(&specs).unwrap()
         };
-        let short = chain(&["migration_telemetry", "short_domain_router"]);
-        let legacy = chain(&["migration_telemetry", "legacy_redirect", "host_rewrite"]);
-        let other = chain(&["migration_telemetry"]);
-        let combined = chain(&["kdp_migrate"]);
+        let short = chain(filters::chain(Entry::Short));
+        let legacy = chain(filters::chain(Entry::Legacy));
+        let other = chain(filters::chain(Entry::Long));
+        let combined = chain(&[filters::KDP_MIGRATE]);
         Self {
             host,
             map: kdp_migrate_core::MigrationMap::from_json(map).unwrap(),
@@ -162,24 +134,24 @@ impl Gateway {
     }
 
     /// Through the chain the standard layout puts in front of the request's entry.
-    pub fn split(&mut self, request: &Request, upstream: &UpstreamResponse) -> Outcome {
+    pub fn split(&mut self, request: &Request, upstream: &UpstreamResponse) -> Observation {
         let chain = match self.map.classify(&request.host, &request.path).entry {
-            kdp_migrate_core::Entry::Short => self.short,
-            kdp_migrate_core::Entry::Legacy => self.legacy,
-            kdp_migrate_core::Entry::Long | kdp_migrate_core::Entry::Unknown => self.other,
+            Entry::Short => self.short,
+            Entry::Legacy => self.legacy,
+            Entry::Long | Entry::Unknown => self.other,
         };
         self.host
             .run_with(chain, request, &Routing::default(), upstream)
     }
 
     /// Through the combined filter alone.
-    pub fn combined(&mut self, request: &Request, upstream: &UpstreamResponse) -> Outcome {
+    pub fn combined(&mut self, request: &Request, upstream: &UpstreamResponse) -> Observation {
         self.host
             .run_with(self.combined, request, &Routing::default(), upstream)
     }
 
     /// Through both; what the client and the upstream see must be the same. Returns the split one.
-    pub fn both(&mut self, request: &Request, upstream: &UpstreamResponse) -> Outcome {
+    pub fn both(&mut self, request: &Request, upstream: &UpstreamResponse) -> Observation {
         let split = self.split(request, upstream);
         let combined = self.combined(request, upstream);
         let context = format!("{} {}{}", request.method, request.host, request.path);
@@ -194,7 +166,7 @@ impl Gateway {
         split
     }
 
-    pub fn get(&mut self, host: &str, path: &str) -> Outcome {
+    pub fn get(&mut self, host: &str, path: &str) -> Observation {
         self.both(
             &Request::new("GET", host, path),
             &UpstreamResponse::default(),
@@ -203,8 +175,8 @@ impl Gateway {
 }
 
 /// The one telemetry line of a request, parsed.
-pub fn telemetry(outcome: &Outcome, filter: &str) -> serde_json::Value {
-    let lines: Vec<&str> = outcome
+pub fn telemetry(observation: &Observation, filter: &str) -> serde_json::Value {
+    let lines: Vec<&str> = observation
         .filter_logs(filter, LogLevel::Info)
         .filter(|line| line.starts_with('{'))
         .collect();

@@ -7,13 +7,16 @@
 //! what JSON Schema cannot express (hosts too long once `{api}` is replaced by a real name,
 //! duplicates, calendar dates) and the gaps listed in `tests/fixtures.rs` (`CORE_GAPS`).
 
-// Test-only crate target: helpers outside #[test] functions fail loudly on bad fixtures, by design.
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing
 )]
+
+// Test-only crate target: helpers outside #[test] functions fail loudly on bad fixtures, by design.
 
 use std::fs;
 

@@ -8,13 +8,16 @@
 //!
 //! Each fixture holds one idea; its file name says which.
 
-// Test-only crate target: helpers outside #[test] functions fail loudly on bad fixtures, by design.
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing
 )]
+
+// Test-only crate target: helpers outside #[test] functions fail loudly on bad fixtures, by design.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,12 +1,15 @@
 //! `kong/kong.conf`: the settings the Kong guide relies on, in kong.conf syntax.
 
-// Test-only crate target: helpers outside #[test] functions fail loudly on bad input, by design.
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing
 )]
+
+// Test-only crate target: helpers outside #[test] functions fail loudly on bad input, by design.
 
 use std::collections::BTreeMap;
 use std::fs;

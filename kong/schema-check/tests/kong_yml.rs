@@ -2,13 +2,16 @@
 //! meta.json schema and by the core, the chains of the Kong guide, and routes that send each
 //! request to the service of the API the core picks for it.
 
-// Test-only crate target: helpers outside #[test] functions fail loudly on bad fixtures, by design.
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing
 )]
+
+// Test-only crate target: helpers outside #[test] functions fail loudly on bad fixtures, by design.
 
 use std::collections::BTreeSet;
 use std::fs;

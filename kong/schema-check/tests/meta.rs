@@ -3,13 +3,16 @@
 //!
 //! Regenerate the files with `kong/gen-meta.sh` (this test with `KDP_REGENERATE_META=1`).
 
-// Test-only crate target: helpers outside #[test] functions fail loudly on bad fixtures, by design.
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing
 )]
+
+// Test-only crate target: helpers outside #[test] functions fail loudly on bad fixtures, by design.
 
 use std::fs;
 

@@ -1,7 +1,0 @@
-//! `kdp-migrate`: see `host-test/README.md`.
-
-mod cli;
-
-fn main() -> std::process::ExitCode {
-    cli::main()
-}
