@@ -11,9 +11,10 @@
 # Usage: benches/compare.sh LABEL=REF[:FEATURES] ...
 #   REF       a git revision, or "." for the working tree as it is
 #   FEATURES  cargo features of the variant, e.g. kdp-migrate-core/matchit-routing
-# Example (the crate alternatives of docs/architecture.md, "Why hand-written routing and URLs"):
-#   benches/compare.sh today=. matchit=<ref>:kdp-migrate-core/matchit-routing \
-#     url=<ref>:kdp-migrate-core/url-rewriting
+# Example: the crate alternatives of docs/architecture.md ("Why hand-written routing and URLs"),
+# kept at commit b30bfaa behind two features of the core, against the working tree:
+#   benches/compare.sh today=. matchit=b30bfaa:kdp-migrate-core/matchit-routing \
+#     url=b30bfaa:kdp-migrate-core/url-rewriting
 # Environment: ROUNDS (criterion rounds, default 3; 0 skips criterion).
 #
 # Each revision is exported with `git archive` under target/compare/src/ and built into
@@ -116,8 +117,8 @@ for ((round = 1; round <= rounds; round++)); do
   for label in "${labels[@]}"; do
     echo "== round $round: criterion $label" >&2
     export CRITERION_HOME=$work/criterion/$label/$round
-    "$work/bin/$label-decision" --bench 'short-domain|Location rendering' >/dev/null
-    "$work/bin/$label-build" --bench '10000 APIs|Set-Cookie' >/dev/null
+    "$work/bin/$label-decision" --bench 'short-domain|Location rendering' >>"$work/results/criterion.log" 2>&1
+    "$work/bin/$label-build" --bench '10000 APIs|Set-Cookie' >>"$work/results/criterion.log" 2>&1
   done
 done
 echo "== load after measuring: $(uptime)" >&2

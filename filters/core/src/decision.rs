@@ -78,32 +78,7 @@ pub struct Location<'m, 'r> {
 
 impl Location<'_, '_> {
     /// Appends the URL to `out`. The path never starts with `//`.
-    ///
-    /// The `url-rewriting` alternative: the URL put together as below, then parsed and
-    /// serialised by the `url` crate (a path-absolute one against a placeholder origin).
-    #[cfg(feature = "url-rewriting")]
     pub fn write_to(&self, out: &mut String) {
-        use url::{Position, Url};
-        let mut text = String::with_capacity(64);
-        self.write_text(&mut text);
-        let parsed = match self.origin {
-            Some(_) => Url::parse(&text),
-            None => Url::parse("https://base.invalid/").and_then(|base| base.join(&text)),
-        };
-        match (&parsed, self.origin) {
-            (Ok(url), Some(_)) => out.push_str(url.as_str()),
-            (Ok(url), None) => out.push_str(&url[Position::BeforePath..]),
-            (Err(_), _) => out.push_str(&text),
-        }
-    }
-
-    /// Appends the URL to `out`. The path never starts with `//`.
-    #[cfg(not(feature = "url-rewriting"))]
-    pub fn write_to(&self, out: &mut String) {
-        self.write_text(out);
-    }
-
-    fn write_text(&self, out: &mut String) {
         if let Some((scheme, host)) = self.origin {
             out.push_str(scheme);
             out.push_str("://");

@@ -104,7 +104,6 @@ enum HostRole {
 
 /// An entry of the prefix table. Each prefix has one, and so does each prefix's first segment (its
 /// head): the match looks the head up first, and most requests are decided by that one lookup.
-#[cfg(not(feature = "matchit-routing"))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct PrefixSlot {
     /// The API whose prefix this is; `None` for a head that is no API's prefix.
@@ -119,13 +118,8 @@ pub struct MigrationMap {
     short_host: Box<str>,
     apis: Vec<Api>,
     hosts: HashMap<Arc<str>, HostRole, RandomState>,
-    #[cfg(not(feature = "matchit-routing"))]
     prefixes: HashMap<Arc<str>, PrefixSlot, RandomState>,
-    #[cfg(not(feature = "matchit-routing"))]
     max_prefix_segments: usize,
-    /// The `matchit-routing` alternative: `/p`, `/p/` and `/p/{*rest}` for each prefix `/p`.
-    #[cfg(feature = "matchit-routing")]
-    routes: matchit::Router<usize>,
     unmatched: Unmatched,
     rewrite_responses: bool,
     trailing_slash: TrailingSlash,
@@ -166,16 +160,12 @@ impl MigrationMap {
                 api_documents.len() * (1 + document.legacy_hosts.len()),
                 RandomState::default(),
             ),
-            #[cfg(not(feature = "matchit-routing"))]
             prefixes: HashMap::with_capacity_and_hasher(
                 api_documents.len(),
                 RandomState::default(),
             ),
-            #[cfg(feature = "matchit-routing")]
-            routes: matchit::Router::new(),
             apis: Vec::with_capacity(api_documents.len()),
             short_host: short_host.into_boxed_str(),
-            #[cfg(not(feature = "matchit-routing"))]
             max_prefix_segments: 0,
             unmatched: document.unmatched,
             rewrite_responses: document.rewrite_responses,
@@ -210,79 +200,20 @@ impl MigrationMap {
 
     /// Indexes one API's prefix and hosts, refusing anything already claimed.
     fn add(&mut self, api: Api, index: usize) -> Result<(), ConfigError> {
-        self.index_prefix(&api.prefix, index)?;
-        self.claim(
-            Arc::clone(&api.long_host),
-            HostRole::Long(index),
-            &api.name,
-            FieldPath::of_api(index, "long_host"),
-        )?;
-        for (position, legacy_host) in api.legacy_hosts.iter().enumerate() {
-            self.claim(
-                Arc::from(legacy_host.as_ref()),
-                HostRole::Legacy(index),
-                &api.name,
-                FieldPath::of_api(index, "legacy_hosts").item(position),
-            )?;
-        }
-        self.apis.push(api);
-        Ok(())
-    }
-
-    fn duplicate_prefix(&self, prefix: &str, index: usize, other: usize) -> ConfigError {
-        ConfigError::new(
-            format!("apis[{index}].prefix"),
-            Problem::DuplicatePrefix {
-                prefix: prefix.to_string(),
-                other: self.api_name(other).to_owned(),
-            },
-        )
-    }
-
-    /// The `matchit-routing` alternative: a prefix `/p` is the routes `/p`, `/p/` (a catch-all
-    /// never matches an empty rest) and `/p/{*rest}`; static segments outrank the catch-all, so
-    /// the longest prefix wins, and matchit backtracks to a shorter prefix's catch-all.
-    #[cfg(feature = "matchit-routing")]
-    fn index_prefix(&mut self, prefix: &Arc<str>, index: usize) -> Result<(), ConfigError> {
-        if let Some(other) = self.routed(prefix) {
-            return Err(self.duplicate_prefix(prefix, index, other));
-        }
-        let conflict = |_| {
-            ConfigError::new(
-                format!("apis[{index}].prefix"),
-                Problem::BadPrefix {
-                    prefix: prefix.to_string(),
-                    why: "conflicts with another API's route",
-                },
-            )
-        };
-        self.routes
-            .insert(prefix.as_ref(), index)
-            .map_err(conflict)?;
-        self.routes
-            .insert(format!("{prefix}/"), index)
-            .map_err(conflict)?;
-        self.routes
-            .insert(format!("{prefix}/{{*rest}}"), index)
-            .map_err(conflict)
-    }
-
-    /// The API whose prefix is exactly `prefix`, with the routes.
-    #[cfg(feature = "matchit-routing")]
-    fn routed(&self, prefix: &str) -> Option<usize> {
-        let index = *self.routes.at(prefix).ok()?.value;
-        (self.apis.get(index)?.prefix() == prefix).then_some(index)
-    }
-
-    #[cfg(not(feature = "matchit-routing"))]
-    fn index_prefix(&mut self, prefix: &Arc<str>, index: usize) -> Result<(), ConfigError> {
+        let prefix = &api.prefix;
         let existing = self
             .prefixes
             .get(prefix.as_ref())
             .copied()
             .unwrap_or_default();
         if let Some(other) = existing.api {
-            return Err(self.duplicate_prefix(prefix, index, other));
+            return Err(ConfigError::new(
+                format!("apis[{index}].prefix"),
+                Problem::DuplicatePrefix {
+                    prefix: prefix.to_string(),
+                    other: self.api_name(other).to_owned(),
+                },
+            ));
         }
         let segments = prefix.matches('/').count();
         // A one-segment prefix is its own head.
@@ -309,6 +240,22 @@ impl MigrationMap {
             }
         }
         self.max_prefix_segments = self.max_prefix_segments.max(segments);
+
+        self.claim(
+            Arc::clone(&api.long_host),
+            HostRole::Long(index),
+            &api.name,
+            FieldPath::of_api(index, "long_host"),
+        )?;
+        for (position, legacy_host) in api.legacy_hosts.iter().enumerate() {
+            self.claim(
+                Arc::from(legacy_host.as_ref()),
+                HostRole::Legacy(index),
+                &api.name,
+                FieldPath::of_api(index, "legacy_hosts").item(position),
+            )?;
+        }
+        self.apis.push(api);
         Ok(())
     }
 
@@ -382,9 +329,6 @@ impl MigrationMap {
 
     /// The index of an API of this map.
     pub fn index_of(&self, api: &Api) -> Option<usize> {
-        #[cfg(feature = "matchit-routing")]
-        return self.routed(&api.prefix);
-        #[cfg(not(feature = "matchit-routing"))]
         self.prefixes.get(api.prefix.as_ref())?.api
     }
 
@@ -460,19 +404,7 @@ impl MigrationMap {
         self.match_slashes(path, &Slashes::of(path))
     }
 
-    /// [`MigrationMap::match_prefix`] with the routes (the slashes are not needed).
-    #[cfg(feature = "matchit-routing")]
-    pub(crate) fn match_slashes<'p>(
-        &self,
-        path: &'p str,
-        _slashes: &Slashes,
-    ) -> Option<(&Api, &'p str)> {
-        let api = self.apis.get(*self.routes.at(path).ok()?.value)?;
-        Some((api, path.get(api.prefix.len()..)?))
-    }
-
     /// [`MigrationMap::match_prefix`] with the path's slashes already found.
-    #[cfg(not(feature = "matchit-routing"))]
     pub(crate) fn match_slashes<'p>(
         &self,
         path: &'p str,
@@ -512,7 +444,6 @@ impl MigrationMap {
 }
 
 /// A prefix's first segment, e.g. `/v2` of `/v2/orders`.
-#[cfg(not(feature = "matchit-routing"))]
 fn head_of(prefix: &str) -> &str {
     let end = prefix
         .bytes()
@@ -752,7 +683,6 @@ mod tests {
     use super::*;
 
     #[test]
-    #[cfg(not(feature = "matchit-routing"))]
     fn heads_are_first_segments() {
         assert_eq!(head_of("/api01"), "/api01");
         assert_eq!(head_of("/v2/orders"), "/v2");

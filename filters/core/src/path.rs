@@ -156,7 +156,6 @@ impl Slashes {
     }
 
     /// The positions found, in order.
-    #[cfg_attr(feature = "matchit-routing", allow(dead_code))]
     pub(crate) fn as_slice(&self) -> &[usize] {
         self.at.get(..self.count).unwrap_or_default()
     }

@@ -50,39 +50,6 @@ impl<'a> ResponseRewrite<'a> {
     }
 
     /// A `Location` or `Content-Location` value; `None` when it stays as it is.
-    ///
-    /// The `url-rewriting` alternative: absolute and protocol-relative values parsed by the `url`
-    /// crate, the client's URL built from its parts after the authority.
-    #[cfg(feature = "url-rewriting")]
-    pub fn url(&self, value: &str) -> Option<String> {
-        use url::{ParseError, Position, Url};
-        let (parsed, scheme) = match Url::parse(value) {
-            Ok(parsed) => (parsed, Some(self.scheme)),
-            Err(ParseError::RelativeUrlWithoutBase) if value.starts_with("//") => {
-                let base = Url::parse("https://base.invalid/").ok()?;
-                (base.join(value).ok()?, None)
-            }
-            Err(ParseError::RelativeUrlWithoutBase) => {
-                return match self.entry {
-                    RewriteEntry::Short { prefix, .. } if value.starts_with('/') => {
-                        Some(format!("{prefix}{value}"))
-                    }
-                    _ => None,
-                };
-            }
-            Err(_) => return None,
-        };
-        let ours = matches!(parsed.scheme(), "http" | "https")
-            && parsed.username().is_empty()
-            && parsed.password().is_none()
-            && parsed
-                .host_str()
-                .is_some_and(|host| self.is_long_host(host));
-        ours.then(|| self.entry_url(scheme, &parsed[Position::BeforePath..]))
-    }
-
-    /// A `Location` or `Content-Location` value; `None` when it stays as it is.
-    #[cfg(not(feature = "url-rewriting"))]
     pub fn url(&self, value: &str) -> Option<String> {
         if let Some(rest) = split_scheme(value) {
             let after = self.on_long_host(rest)?;
@@ -167,7 +134,6 @@ impl<'a> ResponseRewrite<'a> {
     }
 
     /// If `authority_and_rest` (what follows `scheme://` or `//`) names the long host, what follows the authority.
-    #[cfg(not(feature = "url-rewriting"))]
     fn on_long_host<'v>(&self, authority_and_rest: &'v str) -> Option<&'v str> {
         let end = authority_and_rest
             .find(['/', '?', '#'])
@@ -211,7 +177,6 @@ impl<'a> ResponseRewrite<'a> {
 }
 
 /// `http://…` or `https://…` (any case): what follows `://`.
-#[cfg(not(feature = "url-rewriting"))]
 fn split_scheme(value: &str) -> Option<&str> {
     ["https://", "http://"].into_iter().find_map(|scheme| {
         let head = value.get(..scheme.len())?;
