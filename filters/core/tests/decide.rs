@@ -1107,3 +1107,89 @@ fn actions_follow_the_outcome() {
         );
     }
 }
+
+/// A redirect's path and query are the request's, byte for byte: the bytes a URL parser would
+/// percent-encode (WHATWG: `"`, `<`, `>`, `` ` ``, `{`, `}`, `^` in a path; `"`, `'`, `<`, `>` in
+/// a query) stay as the client sent them. Every mismatch is listed, not only the first.
+#[test]
+fn redirects_keep_the_bytes_a_url_parser_would_encode() {
+    let map = base();
+    let slash = map_with(r#""trailing_slash": "redirect""#);
+    let rows: &[(&MigrationMap, &str, &str, &str)] = &[
+        (
+            &map,
+            "api01.old.test",
+            "/x/{id}",
+            "legacy/api01: 308 https://dev-01.test/api01/x/{id} cache=max-age=300 stage=redirect",
+        ),
+        (
+            &map,
+            "api01.old.test",
+            "/x/\"q\"",
+            "legacy/api01: 308 https://dev-01.test/api01/x/\"q\" cache=max-age=300 stage=redirect",
+        ),
+        (
+            &map,
+            "api01.old.test",
+            "/x/<b>",
+            "legacy/api01: 308 https://dev-01.test/api01/x/<b> cache=max-age=300 stage=redirect",
+        ),
+        (
+            &map,
+            "api01.old.test",
+            "/x/`a`",
+            "legacy/api01: 308 https://dev-01.test/api01/x/`a` cache=max-age=300 stage=redirect",
+        ),
+        (
+            &map,
+            "api01.old.test",
+            "/x/a^b|c",
+            "legacy/api01: 308 https://dev-01.test/api01/x/a^b|c cache=max-age=300 stage=redirect",
+        ),
+        (
+            &map,
+            "api01.old.test",
+            "/x?q='a'",
+            "legacy/api01: 308 https://dev-01.test/api01/x?q='a' cache=max-age=300 stage=redirect",
+        ),
+        (
+            &map,
+            "api01.old.test",
+            "/x?q=\"a\"",
+            "legacy/api01: 308 https://dev-01.test/api01/x?q=\"a\" cache=max-age=300 stage=redirect",
+        ),
+        (
+            &map,
+            "api01.old.test",
+            "/x?q=<a>",
+            "legacy/api01: 308 https://dev-01.test/api01/x?q=<a> cache=max-age=300 stage=redirect",
+        ),
+        (
+            &map,
+            "api01.old.test",
+            "/x?q={a}&r=`b`",
+            "legacy/api01: 308 https://dev-01.test/api01/x?q={a}&r=`b` cache=max-age=300 stage=redirect",
+        ),
+        (
+            &map,
+            "api01.old.test",
+            "/x?q=%zz&r=%",
+            "legacy/api01: 308 https://dev-01.test/api01/x?q=%zz&r=% cache=max-age=300 stage=redirect",
+        ),
+        (
+            &slash,
+            "dev-01.test",
+            "/api01?q='a'\"b\"",
+            "short/api01: 308 /api01/?q='a'\"b\"",
+        ),
+    ];
+    let client = Client::default();
+    let mismatches: Vec<String> = rows
+        .iter()
+        .filter_map(|&(map, host, target, expected)| {
+            let got = summary(&map.decide(host, target, &client));
+            (got != expected).then(|| format!("{host} {target:?}: got {got:?}"))
+        })
+        .collect();
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+}

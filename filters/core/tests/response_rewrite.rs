@@ -289,3 +289,113 @@ fn legacy_entry_moves_long_host_urls_to_the_legacy_host() {
     }
     .run();
 }
+
+/// Only the authority of a rewritten URL changes (and the prefix goes in front of the path):
+/// what follows is the upstream's, byte for byte, including what a URL parser would normalise
+/// (an empty path, dot segments, `\`, and the bytes WHATWG percent-encodes). Every mismatch is
+/// listed, not only the first.
+#[test]
+fn rewritten_urls_keep_the_bytes_after_the_authority() {
+    let map = build(BASE);
+    let short = ResponseRewrite::short(api(&map, "api01"), map.short_host(), "https");
+    let legacy = ResponseRewrite::legacy(api(&map, "api01"), "api01.old.test", "https");
+    let rows: &[(&ResponseRewrite<'_>, &str, Option<&str>)] = &[
+        (
+            &short,
+            "https://api01.long.test",
+            Some("https://dev-01.test/api01"),
+        ),
+        (
+            &short,
+            "https://api01.long.test?x=1",
+            Some("https://dev-01.test/api01?x=1"),
+        ),
+        (
+            &short,
+            "https://api01.long.test#top",
+            Some("https://dev-01.test/api01#top"),
+        ),
+        (
+            &legacy,
+            "https://api01.long.test",
+            Some("https://api01.old.test"),
+        ),
+        (
+            &short,
+            "https://api01.long.test/a/./b/../c",
+            Some("https://dev-01.test/api01/a/./b/../c"),
+        ),
+        (
+            &short,
+            "https://api01.long.test/a/%2e%2e/c",
+            Some("https://dev-01.test/api01/a/%2e%2e/c"),
+        ),
+        (
+            &short,
+            "https://api01.long.test/a\\b",
+            Some("https://dev-01.test/api01/a\\b"),
+        ),
+        (
+            &short,
+            "https://api01.long.test/a b",
+            Some("https://dev-01.test/api01/a b"),
+        ),
+        (
+            &short,
+            "https://api01.long.test/x/{id}",
+            Some("https://dev-01.test/api01/x/{id}"),
+        ),
+        (
+            &short,
+            "https://api01.long.test/\"q\"<b>`c`^",
+            Some("https://dev-01.test/api01/\"q\"<b>`c`^"),
+        ),
+        (
+            &short,
+            "https://api01.long.test/caf\u{e9}",
+            Some("https://dev-01.test/api01/caf\u{e9}"),
+        ),
+        (
+            &short,
+            "https://api01.long.test/x?q='a'",
+            Some("https://dev-01.test/api01/x?q='a'"),
+        ),
+        (
+            &short,
+            "https://api01.long.test/x?q=\"a\"&r=<b>",
+            Some("https://dev-01.test/api01/x?q=\"a\"&r=<b>"),
+        ),
+        (
+            &short,
+            "https://api01.long.test/x?q=a b",
+            Some("https://dev-01.test/api01/x?q=a b"),
+        ),
+        (
+            &short,
+            "https://api01.long.test/x#a b",
+            Some("https://dev-01.test/api01/x#a b"),
+        ),
+        (
+            &short,
+            "https://api01.long.test/a\tb",
+            Some("https://dev-01.test/api01/a\tb"),
+        ),
+        (
+            &legacy,
+            "https://api01.long.test/a/../b?q='a'",
+            Some("https://api01.old.test/a/../b?q='a'"),
+        ),
+        // Authorities a URL parser reads differently from the text: left alone.
+        (&short, "https:api01.long.test/x", None),
+        (&short, "https:///api01.long.test/x", None),
+        (&short, "https://api01%2elong.test/x", None),
+    ];
+    let mismatches: Vec<String> = rows
+        .iter()
+        .filter_map(|&(rewrite, value, expected)| {
+            let got = rewrite.url(value);
+            (got.as_deref() != expected).then(|| format!("{value:?}: got {got:?}"))
+        })
+        .collect();
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+}
