@@ -157,8 +157,7 @@ impl KongRoutes {
 
     /// Parses a configuration.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let value: Value =
-            serde_yaml::from_str(text).map_err(|error| format!("not YAML: {error}"))?;
+        let value: Value = crate::yaml::parse_value(text).map_err(|error| error.to_string())?;
         let document: Declarative = serde_json::from_value(value)
             .map_err(|error| format!("not a Kong declarative configuration: {error}"))?;
         compile(document).map(|routes| Self { routes })
