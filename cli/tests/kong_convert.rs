@@ -103,6 +103,7 @@ fn the_report_catches_every_case_of_the_fixture_that_needs_a_human() {
         .collect();
     let expected: BTreeSet<(String, String)> = [
         ("deck_only_key", "_info"),
+        ("deck_only_key", "file-log (global)"),
         ("consumer_groups", "consumer_groups"),
         ("plugin_names_legacy_host", "cors (service orders-svc)"),
         ("plugin_sets_host", "request-transformer (route payments)"),
@@ -164,7 +165,7 @@ fn the_report_catches_every_case_of_the_fixture_that_needs_a_human() {
         .find(|item| item["case"] == "plugin_names_legacy_host")
         .unwrap();
     let dump = deck_dump_path().display().to_string();
-    assert_eq!(cors["at"], format!("{dump}:283:9"));
+    assert_eq!(cors["at"], format!("{dump}:287:9"));
     assert_eq!(cors["api"], "api01");
     // The human text says the same on stderr.
     let text = stderr(&conversion.output);
@@ -174,7 +175,7 @@ fn the_report_catches_every_case_of_the_fixture_that_needs_a_human() {
         )),
         "{text}"
     );
-    assert!(text.contains(&format!("  [regex_path] route orders-admin ({dump}:301:7): regex ~/v1/admin/\\d+ is written behind the prefix on the short domain as ~/api01(?:/v1/admin/\\d+)")), "{text}");
+    assert!(text.contains(&format!("  [regex_path] route orders-admin ({dump}:305:7): regex ~/v1/admin/\\d+ is written behind the prefix on the short domain as ~/api01(?:/v1/admin/\\d+)")), "{text}");
 }
 
 #[test]

@@ -1202,6 +1202,18 @@ impl<'c> Converter<'c> {
                 );
             }
         }
+        for (s, service) in list_of(&self.dump.document, "services").iter().enumerate() {
+            if service.get("tls_sans").is_some() {
+                self.report.flag(
+                    Case::DeckOnlyKey,
+                    "service",
+                    label(service).unwrap_or("(unnamed)"),
+                    None,
+                    self.at(&format!("/services/{s}/tls_sans")),
+                    "service tls_sans is Enterprise only: Kong OSS DB-less refuses it".to_owned(),
+                );
+            }
+        }
         for (c, consumer) in list_of(&self.dump.document, "consumers").iter().enumerate() {
             for key in ["groups", "mtls_auth_credentials"] {
                 if consumer.get(key).is_some() {
@@ -1286,6 +1298,18 @@ impl<'c> Converter<'c> {
                 continue;
             }
             let name = format!("{} ({scope})", text(&plugin, "name").unwrap_or("(unnamed)"));
+            for key in DECK_ONLY_PLUGIN_KEYS {
+                if plugin.get(key).is_some() {
+                    self.report.flag(
+                        Case::DeckOnlyKey,
+                        "plugin",
+                        &name,
+                        None,
+                        self.at(&format!("{pointer}/{key}")),
+                        format!("plugin {key} is decK/Enterprise only: Kong OSS DB-less refuses it (kong/db/schema/entities/plugins.lua has no such field)"),
+                    );
+                }
+            }
             let mut hits: Vec<(String, String, String)> = Vec::new();
             if let Some(config) = plugin.get("config") {
                 strings_in(config, "config", &mut |field, value| {
@@ -1423,6 +1447,16 @@ impl<'c> Converter<'c> {
         }
     }
 }
+
+/// Plugin keys decK writes that Kong 3.9 OSS refuses (notes §4.5).
+const DECK_ONLY_PLUGIN_KEYS: [&str; 6] = [
+    "_config",
+    "consumer_group",
+    "ordering",
+    "partials",
+    "condition",
+    "run_on",
+];
 
 /// The short-domain path of a legacy path, behind the API prefix: a prefix path keeps its
 /// prefix semantics as an unanchored-at-the-end regex (Kong anchors the start), a regex is
