@@ -10,15 +10,16 @@ use kdp_migrate_core::{
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::Action;
 
-use crate::abi::{self, LogLevel, MapType};
-use crate::engine::Engine;
+use crate::abi::{self, HostStatus, LogLevel, MapType};
+use crate::engine::{Engine, LatencyClock, Slot};
 use crate::header_map::HeaderMap;
 use crate::request::RequestFacts;
 use crate::root::{Configured, Shared};
 
-/// Envoy keeps properties a filter sets as per-request filter state that later filters can read;
-/// the rewriting filters leave their counts there for `migration_telemetry`, which runs after them
-/// in Envoy's reversed response order and would otherwise see only already-rewritten headers.
+/// Where a rewriting filter leaves its counts for the telemetry of its chain, on engines where
+/// that telemetry sees the response only after the rewrite (see
+/// [`Engine::passes_rewrite_counts`]): a property, which Envoy keeps as per-request filter state
+/// that later filters read.
 const REWRITES_PROPERTY: &str = "kdp_migrate.rewrites";
 
 /// With the `filter_state` telemetry sink, the record's filter state in Envoy, which an access log
@@ -55,9 +56,8 @@ pub(crate) struct FilterContext {
     /// The response status, seen in the response phase: a header read there is far cheaper than
     /// the `response.code` property in the log phase (in Envoy, ~0 against ~3 µs).
     status: Option<u16>,
-    /// In Envoy, the clock when the request reached this filter: the latency is measured with the
-    /// clock (a cheap hostcall) instead of the `request.duration` property (~3 µs there). Kong's
-    /// clock is nginx's cached, millisecond one, so there the property is used.
+    /// The clock when the request reached this filter, on engines where the latency is measured
+    /// with it (see [`LatencyClock`]).
     started_nanos: Option<u64>,
     /// `Location`-like and `Set-Cookie` headers rewritten (or, for a telemetry-only filter, that the
     /// rewriting filters will rewrite).
@@ -80,7 +80,7 @@ impl FilterContext {
         }
     }
 
-    fn warn(&self, what: &str, status: abi::HostStatus) {
+    fn warn(&self, what: &str, status: HostStatus) {
         abi::log(
             LogLevel::Warn,
             &format!("{}: {what}: host status {}", self.shared.name, status.0),
@@ -164,7 +164,7 @@ impl FilterContext {
         }
     }
 
-    fn forward(&mut self, engine: Engine, decision: &Decision<'_, '_>) {
+    fn forward(&mut self, engine: &Engine, decision: &Decision<'_, '_>) {
         let Outcome::Forward(forward) = decision.outcome else {
             return;
         };
@@ -172,15 +172,17 @@ impl FilterContext {
             return;
         }
         if let Some(path) = forward.path
-            && let Err(status) = engine.set_upstream_path(&path.render())
+            && let Err(status) = write(engine.upstream_path, path.render().as_bytes())
         {
             self.warn("cannot set the upstream path", status);
         }
-        if let Err(status) = engine.set_upstream_host(forward.host) {
+        if let Err(status) = write(engine.upstream_host, forward.host.as_bytes()) {
             self.warn("cannot set the upstream host", status);
         }
+        let (host_slot, prefix_slot) = engine.forwarded;
         if let Some((forwarded_host, forwarded_prefix)) = forward.forwarded
-            && let Err(status) = engine.set_forwarded(forwarded_host, forwarded_prefix)
+            && let Err(status) = write(host_slot, forwarded_host.as_bytes())
+                .and_then(|()| write(prefix_slot, forwarded_prefix.as_bytes()))
         {
             self.warn("cannot set X-Forwarded-Host/-Prefix", status);
         }
@@ -247,7 +249,7 @@ impl FilterContext {
             }
         }
         self.rewritten = (urls, cookies);
-        if apply && self.shared.engine() == Engine::Envoy && !self.shared.roles.telemetry {
+        if apply && self.shared.engine().passes_rewrite_counts() && !self.shared.roles.telemetry {
             let counts = format!("{urls},{cookies}");
             if let Err(status) = abi::set_property(REWRITES_PROPERTY, counts.as_bytes()) {
                 self.warn("cannot record the rewrite counts", status);
@@ -283,20 +285,20 @@ impl FilterContext {
         // client used already is the upstream Host.
         if decision.entry == Entry::Long
             && roles.host_rewrite
-            && engine == Engine::Kong
+            && !engine.keeps_client_host
             && let Some(api) = decision.api
-            && let Err(status) = engine.set_upstream_host(api.long_host())
+            && let Err(status) = write(engine.upstream_host, api.long_host().as_bytes())
         {
             self.warn("cannot set the upstream host", status);
         }
         action
     }
 
-    /// Writes the telemetry record to `sink`. Kong has no access log that reads filter state, so
-    /// there the `filter_state` sink falls back to the log line (and says so once per VM).
+    /// Writes the telemetry record to `sink`. An engine without filter state (no access log reads
+    /// it there) gets the log line instead, and says so once per VM.
     fn write_record(&self, sink: TelemetrySink, json: &str) {
         if sink == TelemetrySink::FilterState {
-            if self.shared.engine() == Engine::Envoy {
+            if self.shared.engine().filter_state {
                 match abi::set_property(RECORD_PROPERTY, json.as_bytes()) {
                     Ok(()) => return,
                     Err(status) => {
@@ -316,15 +318,23 @@ impl FilterContext {
         abi::log(LogLevel::Info, json);
     }
 
-    /// In Envoy, the counts a rewriting filter of the same chain recorded (see [`REWRITES_PROPERTY`]).
+    /// The counts a rewriting filter of the same chain left (see [`REWRITES_PROPERTY`]).
     fn recorded_rewrites(&self) -> Option<(u32, u32)> {
-        if self.shared.roles.rewrites_responses() || self.shared.engine() != Engine::Envoy {
+        if self.shared.roles.rewrites_responses() || !self.shared.engine().passes_rewrite_counts() {
             return None;
         }
         let bytes = abi::property(REWRITES_PROPERTY).ok().flatten()?;
         let text = std::str::from_utf8(&bytes).ok()?;
         let (urls, cookies) = text.split_once(',')?;
         Some((urls.parse().ok()?, cookies.parse().ok()?))
+    }
+}
+
+/// Writes `value` into `slot` of the upstream request.
+fn write(slot: Slot, value: &[u8]) -> Result<(), HostStatus> {
+    match slot {
+        Slot::Property(path) => abi::set_property(path, value),
+        Slot::RequestHeader(name) => abi::replace_header(MapType::RequestHeaders, name, value),
     }
 }
 
@@ -336,7 +346,7 @@ impl HttpContext for FilterContext {
             return Action::Continue;
         };
         let map = &configured.map;
-        if self.shared.roles.telemetry && self.shared.engine() == Engine::Envoy {
+        if self.shared.roles.telemetry && self.shared.engine().latency == LatencyClock::Filter {
             self.started_nanos = abi::now_nanos().ok();
         }
         // Decided on the request as the client sent it: in Envoy the filters after this one
@@ -428,11 +438,12 @@ impl HttpContext for FilterContext {
             return;
         };
         let method = facts.method();
+        let numbers = self.shared.engine().numeric;
         let status = self.status.map(u64::from).or_else(|| {
             abi::property("response\0code")
                 .ok()
                 .flatten()
-                .and_then(|bytes| numeric::integer(&bytes))
+                .and_then(|bytes| numbers.integer(&bytes))
         });
         let measured = self.started_nanos.and_then(|start| {
             let now = abi::now_nanos().ok()?;
@@ -442,7 +453,7 @@ impl HttpContext for FilterContext {
             abi::property("request\0duration")
                 .ok()
                 .flatten()
-                .and_then(|bytes| numeric::duration_ms(&bytes))
+                .and_then(|bytes| numbers.duration_ms(&bytes))
         });
         let (location_rewritten, cookies_rewritten) =
             self.recorded_rewrites().unwrap_or(self.rewritten);
