@@ -10,7 +10,7 @@
 # apt-get when a build package is missing. Progress goes to stderr, the binary path alone to stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-src=${KDP_KONG_ENGINE_SRC:-$PWD/../shared/kong-engine}
+src=${KDP_KONG_ENGINE_SRC:-$(dirname "$PWD")/shared/kong-engine}
 prefix=${CARGO_TARGET_DIR:-$PWD/target}/kong-engine
 say() { echo "setup-kong-engine: $*" >&2; }
 

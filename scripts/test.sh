@@ -20,7 +20,7 @@ export ENVOY_BIN
 "$ENVOY_BIN" --version
 
 echo "== Kong 3.9's Wasm engine"
-kong_engine_src=${KDP_KONG_ENGINE_SRC:-$root/../shared/kong-engine}
+kong_engine_src=${KDP_KONG_ENGINE_SRC:-$(dirname "$root")/shared/kong-engine}
 kong_not_run=""
 if [[ -n ${KDP_NGX_WASM:-} ]]; then
   if [[ ! -x $KDP_NGX_WASM ]]; then
