@@ -64,7 +64,7 @@ per_variant! {
         let view = upstream_view(&h, &request);
         assert_eq!(view["path"], "/a/b/c?x=1", "Kong sends the normalised path: {view}");
         // preserve_host sends the Host as sent. kong.yml's long-host chain (migration_telemetry) leaves it; kdp_migrate's
-        // host_rewrite role sets the long host on long entries in Kong (filters/adapter/src/context.rs), port dropped.
+        // host_rewrite role sets the long host on long entries in Kong (filters/adapter/src/plan.rs), port dropped.
         let host = match setup.variant {
             Variant::Chain => format!("{LONG1}:{port}"),
             Variant::Combined => LONG1.to_string(),
