@@ -34,6 +34,18 @@ pub enum Engine {
 }
 
 impl Engine {
+    /// The body a client receives for a local response a filter sent with `body`: Kong's engine
+    /// appends a newline to a non-empty one, and `Content-Length` counts it (ngx_wasm_module 9136e46,
+    /// `src/http/ngx_http_wasm_local_response.c:141`, seen by the Kong-engine e2e test
+    /// `local_response_bodies_end_with_a_newline`); Envoy sends it as it is.
+    pub(crate) fn local_response_body(self, body: &[u8]) -> Vec<u8> {
+        let mut sent = body.to_vec();
+        if self == Engine::Kong && !body.is_empty() {
+            sent.push(b'\n');
+        }
+        sent
+    }
+
     /// `kong` or `envoy`.
     pub fn as_str(self) -> &'static str {
         match self {
