@@ -1,10 +1,10 @@
 //! The engines the host behaves like, and what each does to a request: how it presents the
 //! request to the filters ([`stream`]), what properties it answers ([`properties`]), how Kong's
-//! proxy location works ([`kong`]), nginx's URI normalisation ([`uri`]), and what the upstream
+//! proxy location works and what Kong does to a filter's configuration ([`kong`]), nginx's URI normalisation ([`uri`]), and what the upstream
 //! receives ([`upstream`]).
 
 pub(crate) mod headers;
-pub(crate) mod kong;
+pub mod kong;
 pub(crate) mod properties;
 pub(crate) mod routing;
 pub(crate) mod stream;
