@@ -1,10 +1,21 @@
 //! The test support itself, with no Wasm filter: the echo upstream, the rendering of `envoy/envoy.yaml`, starting
 //! and stopping Envoy, and the benchmark's native-route baseline (b) doing the same routing job as the filters.
 
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use kdp_migrate_e2e::config::{self, Layout, Render};
 use kdp_migrate_e2e::echo::EchoServer;
-use kdp_migrate_e2e::envoy::{self, Envoy, WorkDir};
+use kdp_migrate_e2e::envoy::Envoy;
+use kdp_migrate_e2e::ports::free_port;
 use kdp_migrate_e2e::scenario::{LEGACY1, LONG1, OTHER, SHORT};
+use kdp_migrate_e2e::work_dir::WorkDir;
 use kdp_migrate_e2e::{Request, Result, paths};
 use std::path::Path;
 
@@ -13,8 +24,8 @@ fn start(layout: Layout, label: &str) -> Result<(Envoy, EchoServer, WorkDir)> {
     let dir = WorkDir::new(label)?;
     let echo = EchoServer::start(0, true)?;
     let settings = Render {
-        admin_port: envoy::free_port()?,
-        listener_port: envoy::free_port()?,
+        admin_port: free_port()?,
+        listener_port: free_port()?,
         upstream_port: echo.port(),
         filters_dir: paths::filters_dir(),
         map: paths::seed_map()?,

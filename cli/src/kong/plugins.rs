@@ -20,6 +20,8 @@ use kdp_migrate_host_test::{HeaderMap, Observation, Request, Routing};
 use serde_json::Value;
 
 use super::deck::{label, list, refers_to, text};
+use super::normalize::normalize;
+use super::upstream_uri::upstream_uri;
 
 /// Plugins that only observe a request (logging, metrics, tracing): not modelled, and nothing to
 /// warn about.
@@ -170,13 +172,7 @@ impl KongPlugins {
                 routing.upstream_host = Some(host.clone());
             }
             if let Some(uri) = uri {
-                let (_, query) = split_query(&request.path);
-                let mut upstream = escape(uri);
-                if let Some(query) = query {
-                    upstream.push('?');
-                    upstream.push_str(query);
-                }
-                routing.upstream_uri = Some(upstream);
+                routing.upstream_uri = Some(upstream_uri(uri.as_bytes(), &request.path));
             }
         }
         if let Some(Effect::Redirect {
@@ -322,7 +318,7 @@ fn with_request_path(location: &str, target: &str) -> String {
         None => base,
     };
     let (path, query) = split_query(target);
-    let normalised = super::normalized_request_path(path);
+    let normalised = normalize(path.as_bytes());
     let mut out = String::from(origin);
     out.push_str(&percent_encode(&normalised, b" \"#<>?`{}"));
     if let Some(query) = query.filter(|query| !query.is_empty()) {
@@ -343,20 +339,6 @@ fn percent_encode(bytes: &[u8], set: &[u8]) -> String {
             out.push_str(&format!("%{byte:02X}"));
         } else {
             out.push(char::from(byte));
-        }
-    }
-    out
-}
-
-/// Kong's `escape` of an upstream URI (`kong/tools/uri.lua:41,62-75`): every byte outside
-/// ``!#$&'()*+,/:;=?@[]A-Za-z0-9-_.~%`` percent-encoded, upper-case.
-fn escape(uri: &str) -> String {
-    let mut out = String::with_capacity(uri.len());
-    for &byte in uri.as_bytes() {
-        if byte.is_ascii_alphanumeric() || b"!#$&'()*+,/:;=?@[]-_.~%".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
         }
     }
     out

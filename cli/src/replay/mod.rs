@@ -63,7 +63,8 @@ impl Replayer {
     }
 
     /// Builds the chains. Without a Kong configuration every filter gets the map as its
-    /// configuration; with one, the configuration each filter entry carries.
+    /// configuration, as a declarative file would hold it (so the Kong engine hands it over as
+    /// Kong does, after its round trip); with one, the configuration each filter entry carries.
     pub fn new(
         library: &FilterLibrary,
         engine: Engine,
@@ -76,7 +77,7 @@ impl Replayer {
                 let mut chain = |names: &[&str]| {
                     let specs: Vec<FilterSpec> = names
                         .iter()
-                        .map(|name| FilterSpec::new(name, map.json.clone()))
+                        .map(|name| FilterSpec::json(name, map.json.clone()))
                         .collect();
                     host.add_chain(&specs)
                 };
@@ -183,7 +184,7 @@ impl Replayer {
                 if let Err(invalid) = uri::nginx_path(&request.path) {
                     return Observation::engine_response("nginx", 400, invalid.to_string());
                 }
-                match routes.route(&request.method, &request.host, &request.path) {
+                match routes.route(request) {
                     Some(hit) => {
                         match (plugins.access(&hit.routing, request), chains.get(hit.index)) {
                             (Access::Exit(observation), _) => *observation,
