@@ -8,7 +8,7 @@ use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kdp_migrate_host_test::{Engine, FilterLibrary};
 
-use crate::kong::{KongRoutes, RouterFlavor};
+use crate::kong::{KongPlugins, KongRoutes, RouterFlavor};
 use crate::map_document::MapDocument;
 use crate::replay::{Replayer, Summary};
 use crate::traffic::{self, Format};
@@ -112,6 +112,18 @@ pub fn run(args: &ReplayArgs) -> Result<bool, String> {
     };
     let mut replayer =
         Replayer::new(&library, engine, map, kong).map_err(|error| error.to_string())?;
+    if let Some(path) = &args.kong {
+        let plugins = KongPlugins::load(path).map_err(|error| format!("--kong {error}"))?;
+        let unmodelled = plugins.unmodelled();
+        if !unmodelled.is_empty() {
+            eprintln!(
+                "--kong {}: not modelled by the replay (requests pass them untouched): {}",
+                path.display(),
+                unmodelled.join(", ")
+            );
+        }
+        replayer.set_plugins(plugins);
+    }
 
     let mut out = output(args.out.as_deref())?;
     let progress = progress_bar(traffic.entries.len());

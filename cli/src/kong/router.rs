@@ -196,8 +196,7 @@ impl KongRoutes {
     /// Parses a configuration. Refuses a route whose order against others Kong 3.9 leaves
     /// undefined (see [`super::priority`]), naming it.
     pub fn parse(text: &str, flavor: RouterFlavor) -> Result<Self, String> {
-        let value: Value =
-            serde_yaml::from_str(text).map_err(|error| format!("not YAML: {error}"))?;
+        let value: Value = crate::yaml::parse_value(text).map_err(|error| error.to_string())?;
         let document: Declarative = serde_json::from_value(value)
             .map_err(|error| format!("not a Kong declarative configuration: {error}"))?;
         compile(document, flavor)

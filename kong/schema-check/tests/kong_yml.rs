@@ -35,7 +35,7 @@ struct Route {
 
 fn kong_yml() -> Value {
     let text = fs::read_to_string(kong_dir().join("kong.yml")).unwrap();
-    serde_yaml::from_str(&text).unwrap_or_else(|error| panic!("kong/kong.yml: {error}"))
+    serde_saphyr::from_str(&text).unwrap_or_else(|error| panic!("kong/kong.yml: {error}"))
 }
 
 fn seed_map() -> (Value, MigrationMap) {
