@@ -15,9 +15,9 @@
     clippy::indexing_slicing
 )]
 
-use kdp_migrate_cli::kong::normalize::router_path;
 use kdp_migrate_cli::kong::{KongRoutes, RouterFlavor};
 use kdp_migrate_host_test::Request;
+use kdp_migrate_host_test::engine::kong::request_path::router_path;
 
 struct Row {
     n: u32,

@@ -26,6 +26,7 @@ use kdp_migrate_e2e::work_dir::WorkDir;
 use kdp_migrate_e2e::{
     Engine, Harness, Request, Setup, Variant, nginx, paths, per_variant, telemetry,
 };
+use kdp_migrate_host_test::engine::kong::filter_config;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -387,4 +388,33 @@ fn kong_plain_layout_forwards_and_nginx_is_killed_on_drop() {
         Request::get(SHORT, "/").send(port).is_err(),
         "nothing listens any more"
     );
+}
+
+per_variant! {
+    Kong;
+    fn a_map_with_empty_lists_is_accepted_as_kong_delivers_it(setup) {
+        // `legacy_hosts: []` in kong.yml reaches the filter as `{}`: DB-less storage drops array-ness and cjson
+        // encodes an empty table as an object (kong-3.9.3 notes §6.2; host-test's `engine::kong::filter_config`
+        // models the round trip). The filters must accept what Kong delivers, for the global list and an API's.
+        let written = seed_with(&json!({
+            "legacy_hosts": [],
+            "apis": [
+                {"name": "api01", "legacy_hosts": [LEGACY1]},
+                {"name": "api02", "legacy_hosts": []}
+            ]
+        }))
+        .expect("map");
+        let delivered = filter_config(written.as_bytes()).expect("a JSON map");
+        let delivered = String::from_utf8(delivered).expect("UTF-8");
+        assert_eq!(delivered.matches(r#""legacy_hosts":{}"#).count(), 2, "{delivered}");
+        let h = Harness::start(setup, &delivered).expect("the filters accept the map as Kong delivers it");
+        let view = upstream_view(&h, &Request::get(SHORT, "/api02/x?y=1"));
+        assert_eq!(view["path"], "/x?y=1");
+        let r = h.get(LEGACY1, "/v1/x").expect("send");
+        assert_eq!(r.status, 308, "{r:?}");
+        assert_eq!(
+            r.header("location"),
+            Some(format!("https://{SHORT}/api01/v1/x").as_str())
+        );
+    }
 }

@@ -14,7 +14,6 @@ pub mod generate;
 mod host_condition;
 pub mod kit;
 pub mod native;
-pub mod normalize;
 pub mod plugins;
 mod priority;
 pub mod report;

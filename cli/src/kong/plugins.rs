@@ -20,8 +20,7 @@ use kdp_migrate_host_test::{HeaderMap, Observation, Request, Routing};
 use serde_json::Value;
 
 use super::deck::{label, list, refers_to, text};
-use super::normalize::normalize;
-use super::upstream_uri::upstream_uri;
+use kdp_migrate_host_test::engine::kong::request_path::{normalize, upstream_uri};
 
 /// Plugins that only observe a request (logging, metrics, tracing): not modelled, and nothing to
 /// warn about.

@@ -7,7 +7,7 @@
 //!   (`transform.lua:334-453`): `methods` exact; `hosts` byte for byte, case-sensitive, with a
 //!   leading or trailing `*` and an optional port ([`super::host_condition`]); `paths` as a byte
 //!   prefix or a regex with `^` put in front of it as written (`transform.lua:322-331`), both on
-//!   Kong's normalised path ([`super::normalize`]); `headers` lower-cased, any value matching,
+//!   Kong's normalised path ([`kdp_migrate_host_test::engine::kong::request_path`]); `headers` lower-cased, any value matching,
 //!   `~*` values as unanchored regexes; `snis` only on https.
 //! - Matchers are tried by priority ([`super::priority`]), then by the greater route id
 //!   ([`super::route_id`]): the first that matches wins (`atc@src/router.rs:10-11,56-68`).
@@ -23,11 +23,12 @@ use serde_json::Value;
 use super::declarative::{Declarative, Filter, FilterChain, Route, Service};
 use super::flavor::RouterFlavor;
 use super::host_condition::{HostCondition, split_host_port};
-use super::normalize::router_path;
 use super::priority::{PriorityInputs, priority};
 use super::route_id::RouteId;
 use super::service::Upstream;
-use super::upstream_uri::{PathHandling, UpstreamPath, upstream_uri};
+use super::upstream_uri::{PathHandling, UpstreamPath};
+use kdp_migrate_host_test::engine::kong::request_path::router_path;
+use kdp_migrate_host_test::engine::kong::request_path::upstream_uri;
 
 /// Kong's proxy listener ports: `net.dst.port` when the `Host` header has no port
 /// (`kong/router/fields.lua:129-140`).

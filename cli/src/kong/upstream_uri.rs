@@ -1,7 +1,7 @@
 //! `$upstream_uri`: the path and query Kong 3.9 sends upstream for a matched route, before any
 //! filter runs (kong-3.9.3.md §1.1–1.2).
 //!
-//! 1. The router matches the normalised path ([`super::normalize`]); the matched prefix is the
+//! 1. The router matches the normalised path ([`kdp_migrate_host_test::engine::kong::request_path`]); the matched prefix is the
 //!    route's path (prefix routes) or group 0 of its regex, kept only with `strip_path`
 //!    (`kong/router/atc.lua:397`).
 //! 2. `set_upstream_uri` (`atc.lua:335-345`) cuts that prefix off the normalised path and
@@ -34,7 +34,7 @@ pub struct UpstreamPath<'a> {
     /// What the route's path condition matched in the normalised path (its path for a prefix,
     /// group 0 for a regex); `None` for a route without paths.
     pub matched: Option<&'a [u8]>,
-    /// The normalised path ([`super::normalize::router_path`]).
+    /// The normalised path ([`kdp_migrate_host_test::engine::kong::request_path::router_path`]).
     pub normalized: &'a [u8],
     /// `v1` only counts under `router_flavor = traditional`.
     pub handling: PathHandling,
@@ -129,41 +129,6 @@ fn upstream_path_v1(base: &[u8], strip: bool, post: &[u8], req: &[u8]) -> Vec<u8
     }
 }
 
-/// `escape` (`kong/tools/uri.lua:41,62-75`): every byte outside
-/// ``!#$&'()*+,/:;=?@[]A-Za-z0-9-_.~%`` becomes `%XX` (upper-case hex). `%` itself is kept, so
-/// `%2F` survives; space, `"`, `<`, `>`, `\`, `^`, `` ` ``, `{`, `|`, `}`, controls and every
-/// byte ≥ 0x80 are encoded.
-pub fn escape(path: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(path.len());
-    for &byte in path {
-        if byte.is_ascii_alphanumeric() || b"!#$&'()*+,/:;=?@[]-_.~%".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            for nibble in [byte >> 4, byte & 0x0F] {
-                out.push(char::from(
-                    HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
-                ));
-            }
-        }
-    }
-    out
-}
-
-/// `$upstream_uri` as the request leaves Kong's access phase: the escaped path, then `?` and the
-/// raw query (`$args`) when the target had a `?` (`handler.lua:1392-1394`: the target ends with
-/// `?`, or nginx's `$is_args` is `?` because the query is not empty).
-pub fn upstream_uri(path: &[u8], target: &str) -> String {
-    let mut uri = escape(path);
-    // nginx splits `$args` at the request line's first `?`.
-    if let Some((_, query)) = target.split_once('?') {
-        uri.push('?');
-        uri.push_str(query);
-    }
-    uri
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,27 +143,5 @@ mod tests {
         assert_eq!(sanitize_uri_postfix(b"../x"), b"x");
         assert_eq!(sanitize_uri_postfix(b".../x"), b".../x");
         assert_eq!(sanitize_uri_postfix(b"/x"), b"/x");
-    }
-
-    #[test]
-    fn escape_keeps_reserved_and_percent_and_encodes_the_rest() {
-        assert_eq!(escape(b"/a b%2Fc~"), "/a%20b%2Fc~");
-        assert_eq!(escape("/café".as_bytes()), "/caf%C3%A9");
-        assert_eq!(
-            escape(b"/\"<>\\^`{|}\x7f\x01"),
-            "/%22%3C%3E%5C%5E%60%7B%7C%7D%7F%01"
-        );
-        assert_eq!(
-            escape(b"/!#$&'()*+,/:;=?@[]-_.~%AZaz09"),
-            "/!#$&'()*+,/:;=?@[]-_.~%AZaz09"
-        );
-    }
-
-    #[test]
-    fn the_query_is_appended_raw_and_a_bare_question_mark_kept() {
-        assert_eq!(upstream_uri(b"/svc", "/api01?a=1&b"), "/svc?a=1&b");
-        assert_eq!(upstream_uri(b"/svc", "/api01?"), "/svc?");
-        assert_eq!(upstream_uri(b"/svc", "/api01?a b?c"), "/svc?a b?c");
-        assert_eq!(upstream_uri(b"/svc", "/api01"), "/svc");
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::headers::HeaderMap;
+use super::kong::request_path;
 use super::kong::{KONG_HTTP_PORT, KONG_HTTPS_PORT, KONG_SERVER_NAME, KongVars};
 use crate::engine::Engine;
 use crate::engine::routing::Routing;
@@ -172,8 +173,18 @@ impl Stream {
         let (raw_path, _) = uri::split_target(&request.path);
         // Refill in place: the strings keep their capacity from one request to the next.
         let vars = &mut self.kong;
-        let upstream_uri = routing.upstream_uri.as_deref().unwrap_or(&request.path);
-        upstream_uri.clone_into(&mut vars.upstream_uri);
+        // Without a route from the gateway's configuration, Kong's access phase for a route with
+        // `strip_path: false` and no service path (as the kit's kong.yml): the path Kong's router
+        // normalised, escaped, then `?` and the raw query (kong-3.9.3 notes §1.1).
+        match routing.upstream_uri.as_deref() {
+            Some(upstream_uri) => upstream_uri.clone_into(&mut vars.upstream_uri),
+            None => {
+                vars.upstream_uri = request_path::upstream_uri(
+                    &request_path::router_path(&request.path),
+                    &request.path,
+                )
+            }
+        }
         routing
             .upstream_host
             .as_deref()

@@ -1,5 +1,6 @@
 //! Kong 3.9 around the filters: its proxy location ([`proxy_location`]: the `$upstream_*`
-//! variables, the headers the template sets itself, the listener) and what it does to a filter's
+//! variables, the headers the template sets itself, the listener), its handling of the request
+//! path ([`request_path`]: normalisation for the router, `escape` for `$upstream_uri`) and what it does to a filter's
 //! configuration on the way from the declarative file to `on_configure` ([`filter_config`], with
 //! the Lua values it holds in between, [`lua_value`], and the JSON encoder it uses, [`cjson`]).
 
@@ -7,6 +8,7 @@ pub mod cjson;
 pub mod filter_config;
 pub mod lua_value;
 pub(crate) mod proxy_location;
+pub mod request_path;
 
 pub use filter_config::{NotJson, filter_config, serialize_configuration};
 pub use lua_value::{LuaKey, LuaValue};

@@ -1,4 +1,5 @@
-//! The path Kong 3.9's router sees: the request target up to its `?`, normalised by Kong's own
+//! Kong 3.9's handling of the request path: what its router sees, and what its access phase puts in
+//! `$upstream_uri` for it. The path the router sees: the request target up to its `?`, normalised by Kong's own
 //! `normalize(uri, true)` (`kong/tools/uri.lua:78-167`, called by `strip_uri_args`,
 //! `kong/router/utils.lua:57-64`, from `kong/router/atc.lua:446-449`).
 //!
@@ -122,6 +123,41 @@ fn remove_dot_segments(path: &[u8]) -> Vec<u8> {
     segments.concat()
 }
 
+/// `escape` (`kong/tools/uri.lua:41,62-75`): every byte outside
+/// ``!#$&'()*+,/:;=?@[]A-Za-z0-9-_.~%`` becomes `%XX` (upper-case hex). `%` itself is kept, so
+/// `%2F` survives; space, `"`, `<`, `>`, `\`, `^`, `` ` ``, `{`, `|`, `}`, controls and every
+/// byte ≥ 0x80 are encoded.
+pub fn escape(path: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(path.len());
+    for &byte in path {
+        if byte.is_ascii_alphanumeric() || b"!#$&'()*+,/:;=?@[]-_.~%".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            for nibble in [byte >> 4, byte & 0x0F] {
+                out.push(char::from(
+                    HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// `$upstream_uri` as the request leaves Kong's access phase: the escaped path, then `?` and the
+/// raw query (`$args`) when the target had a `?` (`handler.lua:1392-1394`: the target ends with
+/// `?`, or nginx's `$is_args` is `?` because the query is not empty).
+pub fn upstream_uri(path: &[u8], target: &str) -> String {
+    let mut uri = escape(path);
+    // nginx splits `$args` at the request line's first `?`.
+    if let Some((_, query)) = target.split_once('?') {
+        uri.push('?');
+        uri.push_str(query);
+    }
+    uri
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +205,27 @@ mod tests {
         assert_eq!(router_path("/a%C3%41"), b"/a\xC3A");
         assert_eq!(router_path("/a%C3%28"), b"/a\xC3%28");
         assert_eq!(router_path("/a%00b"), b"/a\0b");
+    }
+
+    #[test]
+    fn escape_keeps_reserved_and_percent_and_encodes_the_rest() {
+        assert_eq!(escape(b"/a b%2Fc~"), "/a%20b%2Fc~");
+        assert_eq!(escape("/café".as_bytes()), "/caf%C3%A9");
+        assert_eq!(
+            escape(b"/\"<>\\^`{|}\x7f\x01"),
+            "/%22%3C%3E%5C%5E%60%7B%7C%7D%7F%01"
+        );
+        assert_eq!(
+            escape(b"/!#$&'()*+,/:;=?@[]-_.~%AZaz09"),
+            "/!#$&'()*+,/:;=?@[]-_.~%AZaz09"
+        );
+    }
+
+    #[test]
+    fn the_query_is_appended_raw_and_a_bare_question_mark_kept() {
+        assert_eq!(upstream_uri(b"/svc", "/api01?a=1&b"), "/svc?a=1&b");
+        assert_eq!(upstream_uri(b"/svc", "/api01?"), "/svc?");
+        assert_eq!(upstream_uri(b"/svc", "/api01?a b?c"), "/svc?a b?c");
+        assert_eq!(upstream_uri(b"/svc", "/api01"), "/svc");
     }
 }
