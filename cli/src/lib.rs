@@ -9,4 +9,5 @@ pub mod commands;
 pub mod kong;
 pub mod map_document;
 pub mod replay;
+pub mod report;
 pub mod traffic;

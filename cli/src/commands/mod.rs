@@ -1,6 +1,7 @@
 //! The `kdp-migrate` command line: one module per subcommand.
 
 pub mod replay;
+pub mod report;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Replays recorded traffic through the filter chains and prints, per request, what it becomes.
     Replay(replay::ReplayArgs),
+    /// Reads telemetry records from logs and says, per API, who still uses the legacy host and whether it may be retired.
+    Report(report::ReportArgs),
 }
 
 /// Runs the CLI: 0 when every request was handled, 1 when some were not (errors, malformed
@@ -30,6 +33,13 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Replay(args) => match replay::run(&args) {
             Ok(clean) => ExitCode::from(if clean { 0 } else { 1 }),
+            Err(message) => {
+                eprintln!("kdp-migrate: {message}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Report(args) => match report::run(&args) {
+            Ok(pass) => ExitCode::from(if pass { 0 } else { 1 }),
             Err(message) => {
                 eprintln!("kdp-migrate: {message}");
                 ExitCode::from(2)
