@@ -1,38 +1,32 @@
-//! The HTTP context: one request through the phases, acting only on what the filter's roles own.
+//! The HTTP context: one request through the phases, carrying out the filter's [`Plan`].
 
 use std::rc::Rc;
 
 use kdp_migrate_core::host::{self, HostBuffer, MAX_HOST_LEN};
 use kdp_migrate_core::{
-    Api, Decision, Entry, LocalResponse, Measured, MigrationMap, Outcome, ResponseRewrite,
-    TelemetryRecord, TelemetrySink, Verdict, deprecation_headers, numeric,
+    Api, Decision, Forward, LocalResponse, Measured, MigrationMap, Outcome, ResponseRewrite,
+    TelemetryRecord, Verdict, deprecation_headers, numeric,
 };
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::Action;
 
-use crate::abi::{self, LogLevel, MapType};
-use crate::engine::Engine;
+use crate::abi::{self, HostStatus, LogLevel, MapType};
+use crate::engine::Slot;
 use crate::header_map::HeaderMap;
+use crate::plan::{self, MapFlags, Plan, RecordSink, Rewrite, RewriteCounts, RewriteFor, Summary};
 use crate::request::RequestFacts;
 use crate::root::{Configured, Shared};
 
-/// Envoy keeps properties a filter sets as per-request filter state that later filters can read;
-/// the rewriting filters leave their counts there for `migration_telemetry`, which runs after them
-/// in Envoy's reversed response order and would otherwise see only already-rewritten headers.
+/// Where a rewriting filter leaves its counts for the telemetry of its chain, on engines where
+/// that telemetry sees the response only after the rewrite (see
+/// [`Engine::passes_rewrite_counts`](crate::engine::Engine::passes_rewrite_counts)): a property,
+/// which Envoy keeps as per-request filter state that later filters read.
 const REWRITES_PROPERTY: &str = "kdp_migrate.rewrites";
 
 /// With the `filter_state` telemetry sink, the record's filter state in Envoy, which an access log
 /// prints with `%FILTER_STATE(wasm.kdp_migrate.record:PLAIN)%` (Envoy stores a property `p` a filter
 /// sets as the filter state `wasm.p`, and runs access logs after the filters' `on_log`).
 const RECORD_PROPERTY: &str = "kdp_migrate.record";
-
-/// Whose entry a response is rewritten for: the short host (with the API), or the legacy host the
-/// client used.
-#[derive(Clone, Copy)]
-enum RewriteFor<'a> {
-    Short(&'a Api, &'a str),
-    Legacy(&'a Api, &'a str),
-}
 
 /// Per-request state.
 pub(crate) struct FilterContext {
@@ -41,9 +35,9 @@ pub(crate) struct FilterContext {
     /// The request as the client sent it, read once: in the request phase, or in a later one when
     /// that phase did not run for this filter (another filter answered first).
     facts: Option<RequestFacts>,
-    /// The decision on `facts`, made once: the response and log phases read it instead of deciding
-    /// again.
-    verdict: Option<Verdict>,
+    /// The decision on `facts`, made once, and this filter's plan for it: the response and log
+    /// phases follow them instead of deciding again.
+    decided: Option<(Verdict, Plan)>,
     /// The deprecation headers for this legacy request's response (legacy role), rendered with the
     /// decision, whose `Location` borrows the request.
     deprecation: Vec<(&'static str, String)>,
@@ -55,9 +49,8 @@ pub(crate) struct FilterContext {
     /// The response status, seen in the response phase: a header read there is far cheaper than
     /// the `response.code` property in the log phase (in Envoy, ~0 against ~3 µs).
     status: Option<u16>,
-    /// In Envoy, the clock when the request reached this filter: the latency is measured with the
-    /// clock (a cheap hostcall) instead of the `request.duration` property (~3 µs there). Kong's
-    /// clock is nginx's cached, millisecond one, so there the property is used.
+    /// The clock when the request reached this filter, on engines where the latency is measured
+    /// with it (see [`plan::starts_clock`]).
     started_nanos: Option<u64>,
     /// `Location`-like and `Set-Cookie` headers rewritten (or, for a telemetry-only filter, that the
     /// rewriting filters will rewrite).
@@ -70,7 +63,7 @@ impl FilterContext {
             shared,
             configured,
             facts: None,
-            verdict: None,
+            decided: None,
             deprecation: Vec::new(),
             client_scheme: None,
             answered: false,
@@ -80,25 +73,31 @@ impl FilterContext {
         }
     }
 
-    fn warn(&self, what: &str, status: abi::HostStatus) {
+    fn warn(&self, what: &str, status: HostStatus) {
         abi::log(
             LogLevel::Warn,
             &format!("{}: {what}: host status {}", self.shared.name, status.0),
         );
     }
 
-    /// Keeps what the later phases need of `decision`.
-    fn remember(&mut self, map: &MigrationMap, decision: &Decision<'_, '_>) {
-        let verdict = Verdict::of(map, decision);
-        if self.shared.roles.legacy_redirect && !verdict.responds() {
+    /// Plans this filter's work on `decision` and keeps what the later phases need of both.
+    fn remember(&mut self, map: &MigrationMap, decision: &Decision<'_, '_>) -> Plan {
+        let plan = Plan::new(
+            self.shared.roles,
+            self.shared.engine(),
+            Summary::of(decision),
+            MapFlags::of(map),
+        );
+        if plan.deprecation {
             self.deprecation = deprecation_headers(decision);
         }
-        self.verdict = Some(verdict);
+        self.decided = Some((Verdict::of(map, decision), plan));
+        plan
     }
 
     /// Decides on the request now if no earlier phase of this filter did.
     fn ensure_decided(&mut self, map: &MigrationMap) {
-        if self.verdict.is_some() {
+        if self.decided.is_some() {
             return;
         }
         let facts = self.take_facts();
@@ -107,31 +106,12 @@ impl FilterContext {
         self.facts = Some(facts);
     }
 
-    /// Whether this filter rewrites the forwards of `entry` (upstream Host and path) and their
-    /// responses.
-    fn owns_forward(&self, entry: Entry) -> bool {
-        match entry {
-            Entry::Short => self.shared.roles.router,
-            Entry::Legacy => self.shared.roles.host_rewrite,
-            Entry::Long | Entry::Unknown => false,
-        }
-    }
-
     /// The request as the client sent it: the one an earlier phase read, or read now.
     fn take_facts(&mut self) -> RequestFacts {
         let engine = self.shared.engine();
         self.facts
             .take()
             .unwrap_or_else(|| RequestFacts::read(engine))
-    }
-
-    /// Whether this filter answers the request's local responses.
-    fn owns_answer(&self, entry: Entry) -> bool {
-        match entry {
-            Entry::Short => self.shared.roles.router,
-            Entry::Legacy => self.shared.roles.legacy_redirect,
-            Entry::Long | Entry::Unknown => false,
-        }
     }
 
     fn answer(&mut self, decision: &Decision<'_, '_>, response: &LocalResponse) -> Action {
@@ -164,30 +144,63 @@ impl FilterContext {
         }
     }
 
-    fn forward(&mut self, engine: Engine, decision: &Decision<'_, '_>) {
-        let Outcome::Forward(forward) = decision.outcome else {
-            return;
+    /// Carries out the request-phase part of `plan`.
+    fn act(&mut self, plan: Plan, decision: &Decision<'_, '_>, facts: &RequestFacts) -> Action {
+        let forward = match decision.outcome {
+            Outcome::Respond(respond) if plan.answers => {
+                let response =
+                    LocalResponse::render(decision, &respond, &facts.host, &facts.target);
+                return self.answer(decision, &response);
+            }
+            Outcome::Forward(forward) => Some(forward),
+            Outcome::Pass | Outcome::Respond(_) => None,
         };
-        if !self.owns_forward(decision.entry) {
-            return;
+        if plan.client_scheme {
+            self.client_scheme = Some(facts.client_scheme());
         }
-        if let Some(path) = forward.path
-            && let Err(status) = engine.set_upstream_path(&path.render())
+        if let Some(slot) = plan.upstream_path
+            && let Some(Forward {
+                path: Some(path), ..
+            }) = forward
+            && let Err(status) = write(slot, path.render().as_bytes())
         {
             self.warn("cannot set the upstream path", status);
         }
-        if let Err(status) = engine.set_upstream_host(forward.host) {
-            self.warn("cannot set the upstream host", status);
+        if let Some(slot) = plan.upstream_host {
+            // The forward's Host, or for a long-host request its API's.
+            let host = match forward {
+                Some(forward) => Some(forward.host),
+                None => decision.api.map(Api::long_host),
+            };
+            if let Some(host) = host
+                && let Err(status) = write(slot, host.as_bytes())
+            {
+                self.warn("cannot set the upstream host", status);
+            }
         }
-        if let Some((forwarded_host, forwarded_prefix)) = forward.forwarded
-            && let Err(status) = engine.set_forwarded(forwarded_host, forwarded_prefix)
+        if let Some((host_slot, prefix_slot)) = plan.forwarded
+            && let Some(Forward {
+                forwarded: Some((host, prefix)),
+                ..
+            }) = forward
+            && let Err(status) = write(host_slot, host.as_bytes())
+                .and_then(|()| write(prefix_slot, prefix.as_bytes()))
         {
             self.warn("cannot set X-Forwarded-Host/-Prefix", status);
         }
+        Action::Continue
     }
 
-    /// Rewrites (or, with `apply` false, only counts) the response headers for the client's entry.
-    fn rewrite_response(&mut self, headers: &HeaderMap, target: RewriteFor<'_>, apply: bool) {
+    /// Carries out `rewrite` on the response headers for the client's entry, with `host` the short
+    /// host or the client's legacy host.
+    fn rewrite_response(
+        &mut self,
+        headers: &HeaderMap,
+        rewrite: Rewrite,
+        api: &Api,
+        host: &str,
+        pass_counts: bool,
+    ) {
         let url_headers = [
             ("location", headers.get("location")),
             ("content-location", headers.get("content-location")),
@@ -199,21 +212,20 @@ impl FilterContext {
         }
         // Taken in the request phase: Envoy refuses request-header reads here.
         let scheme = self.client_scheme.unwrap_or("https");
-        let rewrite = match target {
-            RewriteFor::Short(api, short_host) => ResponseRewrite::short(api, short_host, scheme),
-            RewriteFor::Legacy(api, legacy_host) => {
-                ResponseRewrite::legacy(api, legacy_host, scheme)
-            }
+        let rewriter = match rewrite.entry {
+            RewriteFor::Short => ResponseRewrite::short(api, host, scheme),
+            RewriteFor::Legacy => ResponseRewrite::legacy(api, host, scheme),
         };
+        let apply = rewrite.apply;
         let (mut urls, mut cookies) = (0u32, 0u32);
         for (name, value) in url_headers {
             let Some(text) = value.and_then(|bytes| std::str::from_utf8(bytes).ok()) else {
                 continue;
             };
             let rewritten = if name == "refresh" {
-                rewrite.refresh(text)
+                rewriter.refresh(text)
             } else {
-                rewrite.url(text)
+                rewriter.url(text)
             };
             if let Some(new) = rewritten {
                 urls += 1;
@@ -229,7 +241,7 @@ impl FilterContext {
         for value in headers.all("set-cookie") {
             let new = std::str::from_utf8(value)
                 .ok()
-                .and_then(|text| rewrite.set_cookie(text));
+                .and_then(|text| rewriter.set_cookie(text));
             cookies += u32::from(new.is_some());
             cookie_values.push(new.map_or_else(|| value.to_vec(), String::into_bytes));
         }
@@ -247,7 +259,7 @@ impl FilterContext {
             }
         }
         self.rewritten = (urls, cookies);
-        if apply && self.shared.engine() == Engine::Envoy && !self.shared.roles.telemetry {
+        if pass_counts {
             let counts = format!("{urls},{cookies}");
             if let Err(status) = abi::set_property(REWRITES_PROPERTY, counts.as_bytes()) {
                 self.warn("cannot record the rewrite counts", status);
@@ -255,76 +267,43 @@ impl FilterContext {
         }
     }
 
-    /// Carries out the request-phase part of `decision` this filter's roles own.
-    fn act(
-        &mut self,
-        map: &MigrationMap,
-        decision: &Decision<'_, '_>,
-        facts: &RequestFacts,
-    ) -> Action {
-        let roles = self.shared.roles;
-        let engine = self.shared.engine();
-        let mut action = Action::Continue;
-        match decision.outcome {
-            Outcome::Respond(respond) if self.owns_answer(decision.entry) => {
-                let response =
-                    LocalResponse::render(decision, &respond, &facts.host, &facts.target);
-                action = self.answer(decision, &response);
-            }
-            Outcome::Forward(_) => {
-                if self.owns_forward(decision.entry) && map.rewrite_responses() {
-                    self.client_scheme = Some(facts.client_scheme());
+    /// Writes the telemetry record to `sink`.
+    fn write_record(&self, sink: RecordSink, json: &str) {
+        match sink {
+            RecordSink::Log => {}
+            RecordSink::FilterState => match abi::set_property(RECORD_PROPERTY, json.as_bytes()) {
+                Ok(()) => return,
+                Err(status) => self.warn("cannot set the telemetry record's filter state", status),
+            },
+            RecordSink::LogWithoutFilterState => {
+                if !self.shared.sink_fallback_said.replace(true) {
+                    abi::log(
+                        LogLevel::Warn,
+                        &format!(
+                            "{}: telemetry \"filter_state\" is Envoy's: this engine gets the log line",
+                            self.shared.name
+                        ),
+                    );
                 }
-                self.forward(engine, decision);
-            }
-            Outcome::Pass | Outcome::Respond(_) => {}
-        }
-        // Kong sends the Service's host upstream unless told otherwise; elsewhere the long host the
-        // client used already is the upstream Host.
-        if decision.entry == Entry::Long
-            && roles.host_rewrite
-            && engine == Engine::Kong
-            && let Some(api) = decision.api
-            && let Err(status) = engine.set_upstream_host(api.long_host())
-        {
-            self.warn("cannot set the upstream host", status);
-        }
-        action
-    }
-
-    /// Writes the telemetry record to `sink`. Kong has no access log that reads filter state, so
-    /// there the `filter_state` sink falls back to the log line (and says so once per VM).
-    fn write_record(&self, sink: TelemetrySink, json: &str) {
-        if sink == TelemetrySink::FilterState {
-            if self.shared.engine() == Engine::Envoy {
-                match abi::set_property(RECORD_PROPERTY, json.as_bytes()) {
-                    Ok(()) => return,
-                    Err(status) => {
-                        self.warn("cannot set the telemetry record's filter state", status)
-                    }
-                }
-            } else if !self.shared.sink_fallback_said.replace(true) {
-                abi::log(
-                    LogLevel::Warn,
-                    &format!(
-                        "{}: telemetry \"filter_state\" is Envoy's: this engine gets the log line",
-                        self.shared.name
-                    ),
-                );
             }
         }
         abi::log(LogLevel::Info, json);
     }
 
-    /// In Envoy, the counts a rewriting filter of the same chain recorded (see [`REWRITES_PROPERTY`]).
+    /// The counts a rewriting filter of the same chain left (see [`REWRITES_PROPERTY`]).
     fn recorded_rewrites(&self) -> Option<(u32, u32)> {
-        if self.shared.roles.rewrites_responses() || self.shared.engine() != Engine::Envoy {
-            return None;
-        }
         let bytes = abi::property(REWRITES_PROPERTY).ok().flatten()?;
         let text = std::str::from_utf8(&bytes).ok()?;
         let (urls, cookies) = text.split_once(',')?;
         Some((urls.parse().ok()?, cookies.parse().ok()?))
+    }
+}
+
+/// Writes `value` into `slot` of the upstream request.
+fn write(slot: Slot, value: &[u8]) -> Result<(), HostStatus> {
+    match slot {
+        Slot::Property(path) => abi::set_property(path, value),
+        Slot::RequestHeader(name) => abi::replace_header(MapType::RequestHeaders, name, value),
     }
 }
 
@@ -336,20 +315,15 @@ impl HttpContext for FilterContext {
             return Action::Continue;
         };
         let map = &configured.map;
-        if self.shared.roles.telemetry && self.shared.engine() == Engine::Envoy {
+        if plan::starts_clock(self.shared.roles, self.shared.engine()) {
             self.started_nanos = abi::now_nanos().ok();
         }
         // Decided on the request as the client sent it: in Envoy the filters after this one
         // rewrite `:authority` and `:path`, which `host` and `request.path` reflect.
         let facts = self.take_facts();
         let decision = map.decide(&facts.host, &facts.target, &facts.client);
-        self.remember(map, &decision);
-        let roles = self.shared.roles;
-        let action = if roles.router || roles.legacy_redirect || roles.host_rewrite {
-            self.act(map, &decision, &facts)
-        } else {
-            Action::Continue
-        };
+        let plan = self.remember(map, &decision);
+        let action = self.act(plan, &decision, &facts);
         self.facts = Some(facts);
         action
     }
@@ -358,51 +332,44 @@ impl HttpContext for FilterContext {
         if self.answered {
             return Action::Continue;
         }
-        let roles = self.shared.roles;
         let Some(configured) = self.configured.clone() else {
             return Action::Continue;
         };
         let map = &configured.map;
-        // A rewriting filter whose request phase did not run (another filter answered) has nothing
-        // of its own on this response.
-        if self.verdict.is_none() && !roles.telemetry {
+        // A filter that does not record, whose request phase did not run (another filter
+        // answered), has nothing of its own on this response.
+        if self.decided.is_none() && !self.shared.roles.telemetry {
             return Action::Continue;
         }
         self.ensure_decided(map);
-        let Some(verdict) = &self.verdict else {
+        let Some((verdict, plan)) = &self.decided else {
             return Action::Continue;
         };
-        let (entry, api) = (verdict.entry, verdict.api(map));
-        let mine = self.owns_forward(entry);
-        // A telemetry-only filter counts what the rewriting filters do to the same headers.
-        let rewrite_for = api
-            .filter(|_| verdict.forwards() && map.rewrite_responses() && (mine || roles.telemetry));
+        let (plan, api) = (*plan, verdict.api(map));
         // The status and the headers to rewrite come from one read of the map.
-        let headers = if roles.telemetry || rewrite_for.is_some() {
+        let headers = if plan.reads_response() {
             HeaderMap::read(MapType::ResponseHeaders).unwrap_or_default()
         } else {
             HeaderMap::default()
         };
-        if roles.telemetry {
+        if plan.response_status {
             self.status = headers
                 .get(":status")
                 .and_then(|bytes| std::str::from_utf8(bytes).ok()?.parse().ok());
         }
-        if let Some(api) = rewrite_for {
+        if let Some(rewrite) = plan.rewrite
+            && let Some(api) = api
+        {
             let mut buffer: HostBuffer = [0; MAX_HOST_LEN];
-            let client_host = self
-                .facts
-                .as_ref()
-                .and_then(|facts| host::normalize(&facts.host, &mut buffer))
-                .unwrap_or_default();
-            let target = match entry {
-                Entry::Short => Some(RewriteFor::Short(api, map.short_host())),
-                Entry::Legacy => Some(RewriteFor::Legacy(api, client_host)),
-                Entry::Long | Entry::Unknown => None,
+            let host = match rewrite.entry {
+                RewriteFor::Short => map.short_host(),
+                RewriteFor::Legacy => self
+                    .facts
+                    .as_ref()
+                    .and_then(|facts| host::normalize(&facts.host, &mut buffer))
+                    .unwrap_or_default(),
             };
-            if let Some(target) = target {
-                self.rewrite_response(&headers, target, mine);
-            }
+            self.rewrite_response(&headers, rewrite, api, host, plan.passes_rewrite_counts);
         }
         for (name, value) in std::mem::take(&mut self.deprecation) {
             if let Err(status) =
@@ -424,7 +391,11 @@ impl HttpContext for FilterContext {
         let map = &configured.map;
         // After another filter's local response in Envoy, our earlier phases never ran: read now.
         self.ensure_decided(map);
-        let (Some(verdict), Some(facts)) = (&self.verdict, &self.facts) else {
+        let numbers = self.shared.engine().numeric;
+        let (Some((verdict, plan)), Some(facts)) = (&self.decided, &self.facts) else {
+            return;
+        };
+        let Some(record) = plan.record else {
             return;
         };
         let method = facts.method();
@@ -432,7 +403,7 @@ impl HttpContext for FilterContext {
             abi::property("response\0code")
                 .ok()
                 .flatten()
-                .and_then(|bytes| numeric::integer(&bytes))
+                .and_then(|bytes| numbers.integer(&bytes))
         });
         let measured = self.started_nanos.and_then(|start| {
             let now = abi::now_nanos().ok()?;
@@ -442,11 +413,13 @@ impl HttpContext for FilterContext {
             abi::property("request\0duration")
                 .ok()
                 .flatten()
-                .and_then(|bytes| numeric::duration_ms(&bytes))
+                .and_then(|bytes| numbers.duration_ms(&bytes))
         });
-        let (location_rewritten, cookies_rewritten) =
-            self.recorded_rewrites().unwrap_or(self.rewritten);
-        let record = TelemetryRecord::new(
+        let (location_rewritten, cookies_rewritten) = match record.rewrite_counts {
+            RewriteCounts::FilterState => self.recorded_rewrites().unwrap_or(self.rewritten),
+            RewriteCounts::Own => self.rewritten,
+        };
+        let record_line = TelemetryRecord::new(
             verdict,
             map,
             Measured {
@@ -459,7 +432,7 @@ impl HttpContext for FilterContext {
                 cookies_rewritten,
             },
         );
-        self.write_record(map.telemetry(), &record.to_json());
+        self.write_record(record.sink, &record_line.to_json());
         if self.shared.metrics_supported() {
             configured
                 .counters

@@ -2,7 +2,7 @@
 
 use crate::abi::{self, MapType};
 use crate::client::CachedClient;
-use crate::engine::Engine;
+use crate::engine::{Engine, RawTarget};
 use crate::header_map::HeaderMap;
 
 /// What a filter needs to know about one request, read once.
@@ -19,18 +19,18 @@ pub(crate) struct RequestFacts {
 }
 
 impl RequestFacts {
-    /// Reads the current request: its header map in one hostcall, and in Kong the raw target.
-    pub fn read(engine: Engine) -> Self {
+    /// Reads the current request: its header map in one hostcall, and the raw target where
+    /// `engine` has it.
+    pub fn read(engine: &Engine) -> Self {
         let headers = HeaderMap::read(MapType::RequestHeaders).unwrap_or_default();
         let host = headers
             .get("host")
             .or_else(|| headers.get(":authority"))
             .map(lossy)
             .unwrap_or_default();
-        // Envoy's `request.path` property is its `:path` header: the map already has it.
-        let target = match engine {
-            Engine::Envoy => headers.get(":path").map(lossy),
-            Engine::Kong | Engine::Nginx => abi::property("request\0path")
+        let target = match engine.raw_target {
+            RawTarget::PathHeader => headers.get(":path").map(lossy),
+            RawTarget::PathProperty => abi::property("request\0path")
                 .ok()
                 .flatten()
                 .map(|bytes| lossy(&bytes))

@@ -1,5 +1,8 @@
-//! Which jobs a filter does. Every shipped filter is the same adapter with different roles, so a
-//! behaviour is written once and the combined filter cannot drift from the four separate ones.
+//! Which jobs a filter does, and so which requests' forwards and answers it owns. Every shipped
+//! filter is the same adapter with different roles, so a behaviour is written once and the
+//! combined filter cannot drift from the four separate ones.
+
+use kdp_migrate_core::Entry;
 
 /// The jobs of one filter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +56,25 @@ impl Roles {
         host_rewrite: true,
         telemetry: true,
     };
+
+    /// Whether this filter writes the forwards of `entry` (upstream path, Host, `X-Forwarded-*`)
+    /// and rewrites their responses.
+    pub fn owns_forward(self, entry: Entry) -> bool {
+        match entry {
+            Entry::Short => self.router,
+            Entry::Legacy => self.host_rewrite,
+            Entry::Long | Entry::Unknown => false,
+        }
+    }
+
+    /// Whether this filter sends the local responses of `entry`.
+    pub fn owns_answer(self, entry: Entry) -> bool {
+        match entry {
+            Entry::Short => self.router,
+            Entry::Legacy => self.legacy_redirect,
+            Entry::Long | Entry::Unknown => false,
+        }
+    }
 
     /// Whether this filter rewrites responses itself (then its telemetry counts real rewrites).
     pub fn rewrites_responses(self) -> bool {

@@ -9,7 +9,7 @@ use proxy_wasm::types::ContextType;
 
 use crate::abi::{self, LogLevel};
 use crate::context::FilterContext;
-use crate::engine::Engine;
+use crate::engine::{Engine, Metrics};
 use crate::metrics::Counters;
 use crate::roles::Roles;
 
@@ -33,7 +33,7 @@ pub(crate) struct Shared {
     pub name: &'static str,
     /// Its jobs.
     pub roles: Roles,
-    engine: Cell<Option<Engine>>,
+    engine: Cell<Option<&'static Engine>>,
     metrics: Cell<Option<bool>>,
     /// Whether this VM already said that its engine writes `filter_state` telemetry as log lines.
     pub sink_fallback_said: Cell<bool>,
@@ -41,55 +41,48 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// The engine, detected on the first request and remembered (it cannot change under a VM).
-    pub fn engine(&self) -> Engine {
+    pub fn engine(&self) -> &'static Engine {
         if let Some(engine) = self.engine.get() {
             return engine;
         }
-        let engine = Engine::detect();
+        let engine = Engine::detect(|property| matches!(abi::property(property), Ok(Some(_))));
         self.engine.set(Some(engine));
         engine
     }
 
-    /// Whether the engine implements the metric hostcalls: Kong before 3.8 maps them to a
-    /// "not yet implemented" trap, so there the counters stay off (the log line still works).
+    /// Whether the engine implements the metric hostcalls (where it does not, they trap, so the
+    /// counters stay off; the record is still written).
     pub fn metrics_supported(&self) -> bool {
         if let Some(supported) = self.metrics.get() {
             return supported;
         }
-        let supported = match self.engine() {
-            Engine::Kong => {
-                let version = abi::property("kong\0version").ok().flatten();
-                let supported = version
-                    .as_deref()
-                    .and_then(kong_major_minor)
-                    .is_some_and(|v| v >= (3, 8));
-                if !supported {
-                    let shown = version.map(|v| String::from_utf8_lossy(&v).into_owned());
-                    abi::log(
-                        LogLevel::Warn,
-                        &format!(
-                            "{}: counters off: Kong {} has no proxy-wasm metrics (3.8+ needed)",
-                            self.name,
-                            shown.as_deref().unwrap_or("before 3.6")
-                        ),
-                    );
-                }
-                supported
-            }
-            Engine::Nginx | Engine::Envoy => true,
-        };
+        let engine = self.engine();
+        let version = engine
+            .metrics
+            .version_property()
+            .and_then(|property| abi::property(property).ok().flatten());
+        let supported = engine.metrics.available(version.as_deref());
+        if let Metrics::Since {
+            version: (major, minor),
+            unanswered,
+            ..
+        } = engine.metrics
+            && !supported
+        {
+            let shown = version.map(|v| String::from_utf8_lossy(&v).into_owned());
+            abi::log(
+                LogLevel::Warn,
+                &format!(
+                    "{}: counters off: {} {} has no proxy-wasm metrics ({major}.{minor}+ needed)",
+                    self.name,
+                    engine.name,
+                    shown.as_deref().unwrap_or(unanswered),
+                ),
+            );
+        }
         self.metrics.set(Some(supported));
         supported
     }
-}
-
-/// `3.9.1` (or `3.10.0.0`) → `(3, 9)`.
-fn kong_major_minor(version: &[u8]) -> Option<(u32, u32)> {
-    let text = std::str::from_utf8(version).ok()?;
-    let mut parts = text.split('.');
-    let major = parts.next()?.trim().parse().ok()?;
-    let minor = parts.next()?.trim().parse().ok()?;
-    Some((major, minor))
 }
 
 /// The configuration in force: the map, and the counters whose keys are its API indexes (a new map

@@ -1,22 +1,37 @@
-//! Numeric properties, which the engines encode differently: Kong's ngx_wasm_module answers ASCII
-//! text (`"308"`, seconds as `"0.002"`), Envoy 8-byte little-endian integers (durations in ns).
+//! Numeric property values (statuses, sizes, durations) in the two encodings proxies answer them
+//! in. Which proxy uses which is the adapter's knowledge (its engine description): a value is
+//! decoded by the encoding its engine declares, never by guessing from its bytes, since eight
+//! ASCII digits are also a valid little-endian integer.
 
-/// A status, size or count property.
-pub fn integer(bytes: &[u8]) -> Option<u64> {
-    if let Some(text) = ascii_number(bytes) {
-        return text.parse().ok();
-    }
-    little_endian(bytes)
+/// How an engine encodes numeric properties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// ASCII decimal text; durations in seconds (`"308"`, `"0.002"`).
+    Text,
+    /// 8-byte little-endian unsigned integers; durations in nanoseconds.
+    LittleEndian,
 }
 
-/// A duration property (`request.duration`) in milliseconds.
-pub fn duration_ms(bytes: &[u8]) -> Option<f64> {
-    if let Some(text) = ascii_number(bytes) {
-        // ngx_wasm_module: `$request_time`, seconds with millisecond resolution.
-        return text.parse::<f64>().ok().map(|seconds| seconds * 1000.0);
+impl Encoding {
+    /// A status, size or count property.
+    pub fn integer(self, bytes: &[u8]) -> Option<u64> {
+        match self {
+            Encoding::Text => digits(bytes, false)?.parse().ok(),
+            Encoding::LittleEndian => little_endian(bytes),
+        }
     }
-    // Envoy: nanoseconds.
-    little_endian(bytes).map(nanos_to_ms)
+
+    /// A duration property (`request.duration`) in milliseconds.
+    pub fn duration_ms(self, bytes: &[u8]) -> Option<f64> {
+        match self {
+            // Seconds, with a fraction (nginx's `$request_time` has millisecond resolution).
+            Encoding::Text => digits(bytes, true)?
+                .parse::<f64>()
+                .ok()
+                .map(|seconds| seconds * 1000.0),
+            Encoding::LittleEndian => little_endian(bytes).map(nanos_to_ms),
+        }
+    }
 }
 
 /// The milliseconds from `start` to `end` (clock readings in nanoseconds); `None` if the clock
@@ -32,9 +47,14 @@ fn nanos_to_ms(nanos: u64) -> f64 {
     nanos / 1_000_000.0
 }
 
-fn ascii_number(bytes: &[u8]) -> Option<&str> {
-    let is_text = !bytes.is_empty() && bytes.iter().all(|b| b.is_ascii_digit() || *b == b'.');
-    if is_text {
+/// `bytes` as text if it is only ASCII digits (and dots, with `fraction`): no sign, exponent,
+/// `inf` or blank, which Rust's parsers would otherwise take.
+fn digits(bytes: &[u8], fraction: bool) -> Option<&str> {
+    let is_number = !bytes.is_empty()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_digit() || (fraction && *b == b'.'));
+    if is_number {
         std::str::from_utf8(bytes).ok()
     } else {
         None
@@ -44,22 +64,4 @@ fn ascii_number(bytes: &[u8]) -> Option<&str> {
 fn little_endian(bytes: &[u8]) -> Option<u64> {
     let array: [u8; 8] = bytes.try_into().ok()?;
     Some(u64::from_le_bytes(array))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn both_encodings_decode() {
-        assert_eq!(integer(b"308"), Some(308));
-        assert_eq!(integer(&308u64.to_le_bytes()), Some(308));
-        assert_eq!(integer(b""), None);
-        assert_eq!(integer(b"30x"), None);
-        assert_eq!(duration_ms(b"0.002"), Some(2.0));
-        assert_eq!(duration_ms(&1_500_000u64.to_le_bytes()), Some(1.5));
-        assert_eq!(duration_ms(&[1, 2, 3]), None);
-        assert_eq!(elapsed_ms(1_000_000_000, 1_002_500_000), Some(2.5));
-        assert_eq!(elapsed_ms(2, 1), None);
-    }
 }

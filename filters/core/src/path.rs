@@ -336,6 +336,62 @@ fn is_dot_segment(segment: &str) -> bool {
     dots > 0
 }
 
+/// The path of `url_path` (what precedes `?` or `#`) with its dot segments resolved the way a browser
+/// resolves them (RFC 3986 §5.2.4, with `\` also a separator and `%2e` a dot, as WHATWG URL does for
+/// http(s)) — but only when they climb above the root; `None` otherwise, so a path that stays below
+/// its root keeps its bytes. A rewritten `Location` puts an API prefix in front of the upstream's
+/// path: `/api01` + `/../x` would take the client to `/x`, out of the API.
+pub fn resolve_if_climbing(url_path: &str) -> Option<String> {
+    let end = url_path.find(['?', '#']).unwrap_or(url_path.len());
+    let (path, tail) = (url_path.get(..end)?, url_path.get(end..)?);
+    let mut depth: usize = 0;
+    let mut climbs = false;
+    for segment in path.split(['/', '\\']).skip(1) {
+        match dots(segment) {
+            Some(2) if depth == 0 => climbs = true,
+            Some(2) => depth -= 1,
+            Some(_) => {}
+            None => depth += 1,
+        }
+    }
+    if !climbs {
+        return None;
+    }
+    let mut kept: Vec<&str> = Vec::new();
+    let mut trailing_slash = false;
+    for segment in path.split(['/', '\\']).skip(1) {
+        trailing_slash = dots(segment).is_some();
+        match dots(segment) {
+            Some(2) => {
+                kept.pop();
+            }
+            Some(_) => {}
+            None => kept.push(segment),
+        }
+    }
+    let mut out = String::with_capacity(path.len() + tail.len());
+    for segment in &kept {
+        out.push('/');
+        out.push_str(segment);
+    }
+    if trailing_slash || kept.is_empty() {
+        out.push('/');
+    }
+    out.push_str(tail);
+    Some(out)
+}
+
+/// How many dots a dot segment has (`.` → 1, `..` → 2, either written with `%2e`); `None` for any
+/// other segment.
+fn dots(segment: &str) -> Option<usize> {
+    if !is_dot_segment(segment) {
+        return None;
+    }
+    // A dot segment is made of `.` and `%2e` only.
+    let plain = segment.matches('.').count();
+    Some(plain + (segment.len() - plain) / 3)
+}
+
 /// Collapses a run of leading slashes into one, so that a path can never be read as
 /// `//host/...` (a protocol-relative URL) once it is put into a `Location`.
 pub fn collapse_leading_slashes(path: &str) -> &str {

@@ -6,7 +6,10 @@
 //! entry, the legacy host. Only nginx has a fixed-string version of this (`proxy_redirect`,
 //! `proxy_cookie_*`); here it follows from the map.
 
+use std::borrow::Cow;
+
 use crate::map::Api;
+use crate::path;
 
 /// How to rewrite the responses of one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,7 +64,7 @@ impl<'a> ResponseRewrite<'a> {
         }
         match self.entry {
             RewriteEntry::Short { prefix, .. } if value.starts_with('/') => {
-                Some(format!("{prefix}{value}"))
+                Some(format!("{prefix}{}", under_prefix(value)))
             }
             _ => None,
         }
@@ -168,11 +171,24 @@ impl<'a> ResponseRewrite<'a> {
             RewriteEntry::Short { short_host, prefix } => {
                 out.push_str(short_host);
                 out.push_str(prefix);
+                out.push_str(&under_prefix(after));
             }
-            RewriteEntry::Legacy { legacy_host } => out.push_str(legacy_host),
+            RewriteEntry::Legacy { legacy_host } => {
+                out.push_str(legacy_host);
+                out.push_str(after);
+            }
         }
-        out.push_str(after);
         out
+    }
+}
+
+/// The upstream's path and what follows it, to be put after an API prefix: byte for byte, unless
+/// its dot segments climb above the upstream's root (`/../x`), which after the prefix would take
+/// the client out of the API — then resolved at the root, as the upstream meant it (`/x`).
+fn under_prefix(path_and_rest: &str) -> Cow<'_, str> {
+    match path::resolve_if_climbing(path_and_rest) {
+        Some(resolved) => Cow::Owned(resolved),
+        None => Cow::Borrowed(path_and_rest),
     }
 }
 

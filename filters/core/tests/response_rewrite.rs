@@ -290,6 +290,45 @@ fn legacy_entry_moves_long_host_urls_to_the_legacy_host() {
     .run();
 }
 
+/// An upstream path whose dot segments climb above its root would, behind the API prefix, take
+/// the client out of the API (`/api01/../x` is `/x` to a browser): it is resolved at the root
+/// first, as the upstream meant it. `\` is a separator and `%2e` a dot to a browser, so to us.
+#[test]
+fn short_entry_urls_never_climb_out_of_the_prefix() {
+    let map = build(BASE);
+    RewriteTest {
+        rewrite: ResponseRewrite::short(api(&map, "api01"), map.short_host(), "https"),
+        cases: &[
+            (Url, "/../x", Some("/api01/x")),
+            (Url, "/a/../../x?q=/../y#f", Some("/api01/x?q=/../y#f")),
+            (Url, "/..", Some("/api01/")),
+            (Url, "/a/..%2F..", Some("/api01/a/..%2F..")),
+            (Url, "/%2E%2e/x", Some("/api01/x")),
+            (Url, "/a\\..\\..\\x", Some("/api01/x")),
+            (Url, "/.././", Some("/api01/")),
+            (Url, "/a/b/../../c", Some("/api01/a/b/../../c")),
+            (
+                Url,
+                "https://api01.long.test/../admin",
+                Some("https://dev-01.test/api01/admin"),
+            ),
+            (
+                Url,
+                "//api01.long.test/%2e%2e/%2e%2e/admin?x",
+                Some("//dev-01.test/api01/admin?x"),
+            ),
+            (Refresh, "0; url=/../x", Some("0; url=/api01/x")),
+        ],
+    }
+    .run();
+    // The legacy entry puts no prefix in front: the upstream's path is kept as it is.
+    let legacy = ResponseRewrite::legacy(api(&map, "api01"), "api01.old.test", "https");
+    assert_eq!(
+        legacy.url("https://api01.long.test/../x").as_deref(),
+        Some("https://api01.old.test/../x")
+    );
+}
+
 /// Only the authority of a rewritten URL changes (and the prefix goes in front of the path):
 /// what follows is the upstream's, byte for byte, including what a URL parser would normalise
 /// (an empty path, dot segments, `\`, and the bytes WHATWG percent-encodes). Every mismatch is
