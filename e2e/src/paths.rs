@@ -1,4 +1,4 @@
-//! Where things are: the workspace, the Envoy binary, the built filters, curl, the shipped files.
+//! Where things are: the workspace, the gateways' binaries, the built filters, curl, the shipped files.
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -20,6 +20,24 @@ pub fn envoy_bin() -> Result<PathBuf> {
     if !path.is_file() {
         return Err(Error::new(format!(
             "ENVOY_BIN={} does not exist or is not a file: {hint}",
+            path.display()
+        )));
+    }
+    Ok(path)
+}
+
+/// Kong 3.9's Wasm engine (the nginx binary built with ngx_wasm_module) from `KDP_NGX_WASM`. Unset or missing is
+/// an error, never a skip: `scripts/test.sh` either sets it or leaves the Kong-engine tests out and says why.
+pub fn ngx_wasm_bin() -> Result<PathBuf> {
+    let hint = "build Kong 3.9's engine with `scripts/setup-kong-engine.sh` (it needs ../shared/kong-engine) and run \
+                the tests with KDP_NGX_WASM=\"$(scripts/setup-kong-engine.sh)\", or run `scripts/test.sh`";
+    let Some(value) = std::env::var_os("KDP_NGX_WASM").filter(|v| !v.is_empty()) else {
+        return Err(Error::new(format!("KDP_NGX_WASM is not set: {hint}")));
+    };
+    let path = PathBuf::from(value);
+    if !path.is_file() {
+        return Err(Error::new(format!(
+            "KDP_NGX_WASM={} does not exist or is not a file: {hint}",
             path.display()
         )));
     }
@@ -58,6 +76,35 @@ pub fn curl_bin() -> PathBuf {
 /// The Envoy bootstrap users start from, which the tests render: `envoy/envoy.yaml`.
 pub fn envoy_template() -> PathBuf {
     workspace_root().join("envoy").join("envoy.yaml")
+}
+
+/// Kong 3.9.3's proxy server laid out for ngx_wasm_module, which the Kong-engine tests render:
+/// `e2e/nginx/kong-proxy.conf`.
+pub fn kong_template() -> PathBuf {
+    workspace_root()
+        .join("e2e")
+        .join("nginx")
+        .join("kong-proxy.conf")
+}
+
+/// ngx_wasm_module without Kong's proxy variables (the filters then keep their counters on):
+/// `e2e/nginx/plain-proxy.conf`.
+pub fn plain_nginx_template() -> PathBuf {
+    workspace_root()
+        .join("e2e")
+        .join("nginx")
+        .join("plain-proxy.conf")
+}
+
+/// Kong's declarative config users load, whose routes and chains the Kong-engine tests run: `kong/kong.yml`.
+pub fn kong_yml() -> PathBuf {
+    workspace_root().join("kong").join("kong.yml")
+}
+
+/// Wasmtime's compilation cache for the Kong-engine tests (`<tmp>/kdp-e2e/wasmtime-cache`), shared by every nginx
+/// they start: a module is compiled once, not once per test (Wasmtime keys entries by module and settings).
+pub fn wasmtime_cache_dir() -> PathBuf {
+    std::env::temp_dir().join("kdp-e2e").join("wasmtime-cache")
 }
 
 /// The access log entry of the telemetry record's `filter_state` sink: `envoy/access-log.yaml`.

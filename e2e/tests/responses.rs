@@ -1,10 +1,10 @@
-//! Migration-grade HTTP semantics observable in Envoy (issue 5): response rewriting on the short entry and on the
+//! Migration-grade HTTP semantics, in both engines (issue 5): response rewriting on the short entry and on the
 //! legacy entry in proxy mode, trailing-slash redirects, observe mode, the canary share and its forcing header,
 //! redirect caching, deprecation signals and 410 after sunset. The echo upstream answers the `Location` /
 //! `Set-Cookie` it is told to through `x-echo-respond-*` request headers.
 
 use kdp_migrate_e2e::scenario::{LEGACY1, LONG1, SHORT, seed_with};
-use kdp_migrate_e2e::{Harness, Request, per_variant};
+use kdp_migrate_e2e::{Harness, Request, per_setup};
 use serde_json::{Value, json};
 
 /// A GET on the short host whose upstream answer carries `header: value` (status 302 when it is a Location).
@@ -16,9 +16,9 @@ fn answering(host: &str, path: &str, headers: &[(&str, &str)]) -> Request {
     request
 }
 
-per_variant! {
-    fn short_entry_rewrites_location(variant) {
-        let h = Harness::seed(variant).expect("start");
+per_setup! {
+    fn short_entry_rewrites_location(setup) {
+        let h = Harness::seed(setup).expect("start");
         let cases = [
             ("/login", "/api01/login".to_string()),
             ("/", "/api01/".to_string()),
@@ -28,7 +28,7 @@ per_variant! {
             ("relative/x", "relative/x".to_string()),
         ];
         for (given, want) in &cases {
-            for request in [answering(SHORT, "/api01/a", &[("location", given)]), answering(SHORT, "/api01/a", &[("location", given)]).h2c()] {
+            for request in setup.each_protocol(answering(SHORT, "/api01/a", &[("location", given)])) {
                 let r = h.send(&request).expect("send");
                 assert_eq!(r.status, 302, "{given}: {r:?}");
                 assert_eq!(r.header("location"), Some(want.as_str()), "Location {given}");
@@ -37,13 +37,14 @@ per_variant! {
         let r = h.send(&answering(SHORT, "/api01/a", &[("content-location", "/c"), ("refresh", &format!("5; url=https://{LONG1}/r"))])).expect("send");
         assert_eq!(r.header("content-location"), Some("/api01/c"), "{r:?}");
         assert_eq!(r.header("refresh"), Some(format!("5; url=http://{SHORT}/api01/r").as_str()), "{r:?}");
-        h.envoy.wait_telemetry(cases.len() * 2 + 1, |r| r["path"] == "/api01/a").expect("telemetry");
-        let rewritten: Vec<Value> = h.envoy.telemetry().into_iter().filter(|r| r["path"] == "/api01/a").collect();
+        let sent = cases.len() * setup.each_protocol(Request::get(SHORT, "/")).len() + 1;
+        let rewritten: Vec<Value> = h.gateway.wait_telemetry(sent, |r| r["path"] == "/api01/a").expect("telemetry");
+        assert_eq!(rewritten.len(), sent, "one record per request: {rewritten:?}");
         assert!(rewritten.iter().any(|r| r["location_rewritten"].as_u64() >= Some(1)), "{rewritten:?}");
     }
 
-    fn short_entry_rewrites_set_cookie(variant) {
-        let h = Harness::seed(variant).expect("start");
+    fn short_entry_rewrites_set_cookie(setup) {
+        let h = Harness::seed(setup).expect("start");
         let long_domain = format!("Domain={LONG1}");
         let given = [
             "a=1; Path=/; HttpOnly".to_string(),
@@ -71,9 +72,9 @@ per_variant! {
         assert_eq!(record["cookies_rewritten"], 4, "{record}");
     }
 
-    fn legacy_proxy_entry_rewrites_to_the_legacy_host(variant) {
+    fn legacy_proxy_entry_rewrites_to_the_legacy_host(setup) {
         let map = seed_with(&json!({"legacy": {"action": "proxy"}})).expect("map");
-        let h = Harness::start(variant, &map).expect("start");
+        let h = Harness::start(setup, &map).expect("start");
         let r = h
             .send(&answering(LEGACY1, "/v1/x", &[("location", &format!("https://{LONG1}/y?z=1")), ("set-cookie", &format!("s=1; Path=/; Domain={LONG1}"))]))
             .expect("send");
@@ -84,17 +85,17 @@ per_variant! {
         assert!(cookie.starts_with("s=1") && !cookie.contains("Domain="), "{cookie}");
     }
 
-    fn rewrite_responses_false_leaves_them(variant) {
+    fn rewrite_responses_false_leaves_them(setup) {
         let map = seed_with(&json!({"rewrite_responses": false})).expect("map");
-        let h = Harness::start(variant, &map).expect("start");
+        let h = Harness::start(setup, &map).expect("start");
         let r = h.send(&answering(SHORT, "/api01/a", &[("location", "/login"), ("set-cookie", "a=1; Path=/")])).expect("send");
         assert_eq!(r.header("location"), Some("/login"));
         assert_eq!(r.header("set-cookie"), Some("a=1; Path=/"));
     }
 
-    fn trailing_slash_redirect(variant) {
+    fn trailing_slash_redirect(setup) {
         let map = seed_with(&json!({"trailing_slash": "redirect"})).expect("map");
-        let h = Harness::start(variant, &map).expect("start");
+        let h = Harness::start(setup, &map).expect("start");
         for (path, want) in [("/api01", "/api01/"), ("/api01?q=1&r", "/api01/?q=1&r")] {
             let r = h.get(SHORT, path).expect("send");
             assert_eq!(r.status, 308, "{path}: {r:?}");
@@ -107,9 +108,9 @@ per_variant! {
         assert_eq!(r.json().expect("json")["path"], "/?q=1");
     }
 
-    fn observe_mode_forwards_and_records_the_would_be_outcome(variant) {
+    fn observe_mode_forwards_and_records_the_would_be_outcome(setup) {
         let map = seed_with(&json!({"legacy": {"action": "observe"}})).expect("map");
-        let h = Harness::start(variant, &map).expect("start");
+        let h = Harness::start(setup, &map).expect("start");
         let r = h.get(LEGACY1, "/v1/x?y=1").expect("send");
         assert_eq!(r.status, 200, "{r:?}");
         let body = r.json().expect("json");
@@ -123,9 +124,9 @@ per_variant! {
         assert_eq!(record["would_location"], format!("https://{SHORT}/api01/v1/x?y=1"), "{record}");
     }
 
-    fn canary_forcing_header_and_stable_share(variant) {
+    fn canary_forcing_header_and_stable_share(setup) {
         let map = seed_with(&json!({"legacy": {"redirect_percent": 0, "redirect_header": "x-kdp-redirect"}})).expect("map");
-        let h = Harness::start(variant, &map).expect("start");
+        let h = Harness::start(setup, &map).expect("start");
         let r = h.get(LEGACY1, "/c").expect("send");
         assert_eq!(r.status, 200, "0% redirected: proxied to the long host: {r:?}");
         assert_eq!(r.json().expect("json")["host"], LONG1);
@@ -135,7 +136,7 @@ per_variant! {
         assert_eq!(r.status, 200, "only the value 1 forces: {r:?}");
 
         let map = seed_with(&json!({"legacy": {"redirect_percent": 50}})).expect("map");
-        let h = Harness::start(variant, &map).expect("start");
+        let h = Harness::start(setup, &map).expect("start");
         let mut redirected = 0;
         for client in 0..20 {
             let xff = format!("203.0.113.{client}, 127.0.0.1");
@@ -150,17 +151,17 @@ per_variant! {
         assert!((2..=18).contains(&redirected), "50% of 20 clients redirected, got {redirected}");
     }
 
-    fn redirect_cache_control(variant) {
+    fn redirect_cache_control(setup) {
         for (max_age, want) in [(0, "no-store"), (120, "max-age=120")] {
             let map = seed_with(&json!({"legacy": {"redirect_max_age": max_age}})).expect("map");
-            let h = Harness::start(variant, &map).expect("start");
+            let h = Harness::start(setup, &map).expect("start");
             let r = h.get(LEGACY1, "/x").expect("send");
             assert_eq!(r.status, 308);
             assert_eq!(r.header("cache-control"), Some(want), "redirect_max_age {max_age}");
         }
     }
 
-    fn deprecation_sunset_and_link_headers(variant) {
+    fn deprecation_sunset_and_link_headers(setup) {
         let legacy = json!({
             "deprecation": "2026-01-01T00:00:00Z",
             "sunset": "2099-01-01T00:00:00Z",
@@ -170,7 +171,7 @@ per_variant! {
             let mut legacy = legacy.clone();
             legacy["action"] = json!(action);
             let map = seed_with(&json!({"legacy": legacy})).expect("map");
-            let h = Harness::start(variant, &map).expect("start");
+            let h = Harness::start(setup, &map).expect("start");
             let r = h.get(LEGACY1, "/v1/x?y=1").expect("send");
             assert_eq!(r.status, if action == "proxy" { 200 } else { 308 }, "{r:?}");
             assert_eq!(r.header("deprecation"), Some("@1767225600"), "{action}: {r:?}");
@@ -182,21 +183,21 @@ per_variant! {
         }
         // Not on other entries.
         let map = seed_with(&json!({"legacy": legacy})).expect("map");
-        let h = Harness::start(variant, &map).expect("start");
+        let h = Harness::start(setup, &map).expect("start");
         let r = h.get(SHORT, "/api01/x").expect("send");
         assert_eq!(r.status, 200);
         assert_eq!(r.header("deprecation"), None, "{r:?}");
     }
 
-    fn gone_after_sunset(variant) {
+    fn gone_after_sunset(setup) {
         let map = seed_with(&json!({"legacy": {
             "deprecation": "2020-01-01T00:00:00Z",
             "sunset": "2021-01-01T00:00:00Z",
             "after_sunset": "gone",
         }}))
         .expect("map");
-        let h = Harness::start(variant, &map).expect("start");
-        for request in [Request::get(LEGACY1, "/v1/x?y=1"), Request::get(LEGACY1, "/v1/x?y=1").h2c()] {
+        let h = Harness::start(setup, &map).expect("start");
+        for request in setup.each_protocol(Request::get(LEGACY1, "/v1/x?y=1")) {
             let r = h.send(&request).expect("send");
             assert_eq!(r.status, 410, "{r:?}");
             let successor = format!("https://{SHORT}/api01/v1/x?y=1");

@@ -3,8 +3,10 @@
 
 use kdp_migrate_e2e::config::{self, Layout, Render};
 use kdp_migrate_e2e::echo::EchoServer;
-use kdp_migrate_e2e::envoy::{self, Envoy, WorkDir};
+use kdp_migrate_e2e::envoy::Envoy;
+use kdp_migrate_e2e::ports::free_port;
 use kdp_migrate_e2e::scenario::{LEGACY1, LONG1, OTHER, SHORT};
+use kdp_migrate_e2e::work_dir::WorkDir;
 use kdp_migrate_e2e::{Request, Result, paths};
 use std::path::Path;
 
@@ -13,8 +15,8 @@ fn start(layout: Layout, label: &str) -> Result<(Envoy, EchoServer, WorkDir)> {
     let dir = WorkDir::new(label)?;
     let echo = EchoServer::start(0, true)?;
     let settings = Render {
-        admin_port: envoy::free_port()?,
-        listener_port: envoy::free_port()?,
+        admin_port: free_port()?,
+        listener_port: free_port()?,
         upstream_port: echo.port(),
         filters_dir: paths::filters_dir(),
         map: paths::seed_map()?,

@@ -2,8 +2,9 @@
 //! so does a real start. The shipped `envoy/envoy.yaml` validates as is and carries the seed map.
 
 use kdp_migrate_e2e::config::{self, Layout, Render};
-use kdp_migrate_e2e::envoy::{self, WorkDir};
+use kdp_migrate_e2e::envoy;
 use kdp_migrate_e2e::scenario::seed_with;
+use kdp_migrate_e2e::work_dir::WorkDir;
 use kdp_migrate_e2e::{Harness, harness, paths, per_variant};
 use serde_json::{Value, json};
 
@@ -24,23 +25,24 @@ fn refused() -> Vec<(Value, &'static str)> {
 }
 
 per_variant! {
-    fn refused_map_fails_validation_with_the_message(variant) {
+    Envoy;
+    fn refused_map_fails_validation_with_the_message(setup) {
         let bin = paths::envoy_bin().expect("ENVOY_BIN");
         let dir = WorkDir::new("validate").expect("dir");
-        let ok = envoy::validate(&bin, &harness::render(variant, &paths::seed_map().expect("seed"), 9).expect("render"), dir.path(), "seed")
+        let ok = envoy::validate(&bin, &harness::render(setup.variant, &paths::seed_map().expect("seed"), 9).expect("render"), dir.path(), "seed")
             .expect("validate");
         assert!(ok.status.success(), "the seed map validates: {}", ok.output);
         for (i, (patch, message)) in refused().into_iter().enumerate() {
             let map = seed_with(&patch).expect("map");
-            let out = envoy::validate(&bin, &harness::render(variant, &map, 9).expect("render"), dir.path(), &format!("refused{i}")).expect("validate");
+            let out = envoy::validate(&bin, &harness::render(setup.variant, &map, 9).expect("render"), dir.path(), &format!("refused{i}")).expect("validate");
             assert!(!out.status.success(), "{patch} must be refused: {}", out.output);
             assert!(out.output.contains(message), "{patch}: want {message:?} in the output:\n{}", out.output);
         }
     }
 
-    fn refused_map_stops_envoy_at_startup(variant) {
+    fn refused_map_stops_envoy_at_startup(setup) {
         let map = seed_with(&json!({"legacy": {"status": 305}})).expect("map");
-        let err = Harness::start(variant, &map).expect_err("Envoy must refuse to start");
+        let err = Harness::start(setup, &map).expect_err("Envoy must refuse to start");
         let text = err.to_string();
         assert!(text.contains("exited before it was ready"), "{text}");
         assert!(text.contains("legacy.status: "), "{text}");
