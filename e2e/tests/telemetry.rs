@@ -8,7 +8,7 @@ use kdp_migrate_e2e::{Engine, Harness, Request, paths, per_setup, per_variant};
 use serde_json::{Value, json};
 
 /// The keys of a telemetry line, in order (architecture.md).
-const KEYS: [&str; 16] = [
+const KEYS: [&str; 20] = [
     "event",
     "entry",
     "api",
@@ -25,6 +25,10 @@ const KEYS: [&str; 16] = [
     "would_action",
     "would_status",
     "would_location",
+    "time",
+    "client",
+    "user_agent",
+    "request_id",
 ];
 
 per_setup! {
