@@ -8,7 +8,12 @@
 //! cli/README.md). A benchmark, not a test: it asserts the counts, never a time.
 
 // A harness that asserts must stop on a wrong answer; these lints guard the filters' code.
-#![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::indexing_slicing
+)]
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -56,9 +61,11 @@ fn generate(megabytes: u64) -> (PathBuf, u64) {
             0 | 1 => format!(
                 "2026/11/01 00:00:00 [info] 31#0: *{n} [proxy-wasm][\"migration_telemetry\" #1] {rec} while logging request, client: 10.0.0.1, server: kong, request: \"GET /v1/orders HTTP/1.1\", host: \"{api}.source-team1.dev.aliyun.cloud.cn.aibang\"\n"
             ),
-            2 => format!(
-                r#"{{"request":{{"method":"GET","uri":"\/v1\/orders","headers":{{"host":"{api}.example","user-agent":"client\/1.0","accept":"*\/*"}}}},"response":{{"status":{status},"size":431}},"latencies":{{"request":1,"kong":0,"proxy":1}},"client_ip":"10.0.0.1","started_at":1764547200000,"kdp_migrate":{rec}}}"#
-            ) + "\n",
+            2 => {
+                format!(
+                    r#"{{"request":{{"method":"GET","uri":"\/v1\/orders","headers":{{"host":"{api}.example","user-agent":"client\/1.0","accept":"*\/*"}}}},"response":{{"status":{status},"size":431}},"latencies":{{"request":1,"kong":0,"proxy":1}},"client_ip":"10.0.0.1","started_at":1764547200000,"kdp_migrate":{rec}}}"#
+                ) + "\n"
+            }
             _ => rec + "\n",
         };
         // Every tenth line is another message, which the report skips.
@@ -109,8 +116,10 @@ fn main() {
     for round in 1..=rounds {
         let started = Instant::now();
         let (tally, input) =
-            report::read(std::slice::from_ref(&path), Window::default(), &mut |m| panic!("{m}"))
-                .unwrap();
+            report::read(std::slice::from_ref(&path), Window::default(), &mut |m| {
+                panic!("{m}")
+            })
+            .unwrap();
         let findings = Findings::new(&tally, &input, &Criteria::default());
         let seconds = started.elapsed().as_secs_f64();
         assert_eq!(tally.records, records);
