@@ -37,6 +37,10 @@ pub struct ReportArgs {
     /// Ready only when no legacy request came in during these hours before the window's end.
     #[arg(long, value_name = "HOURS", default_value_t = 24.0)]
     quiet_hours: f64,
+    /// Also not ready when more than this share of an API's requests ended in 5xx: a fraction or a
+    /// percentage (the runbook's health gate before the retirement).
+    #[arg(long = "max-5xx-share", value_name = "SHARE", value_parser = parse_share)]
+    max_5xx_share: Option<f64>,
     /// Only these APIs (repeat the option); an API named here without records is not ready.
     #[arg(long = "api", value_name = "NAME")]
     apis: Vec<String>,
@@ -94,6 +98,7 @@ pub fn run(args: &ReportArgs) -> Result<bool, String> {
     let criteria = Criteria {
         max_legacy_share: args.max_legacy_share,
         quiet_hours: args.quiet_hours,
+        max_5xx_share: args.max_5xx_share,
         show_clients: args.show_clients,
         apis: args.apis.clone(),
         top: args.top,

@@ -17,6 +17,9 @@ pub struct Criteria {
     pub max_legacy_share: f64,
     /// How long before the window's end no legacy request may have come in.
     pub quiet_hours: f64,
+    /// When set, also the largest share of an API's requests (all entries) that may end in 5xx:
+    /// the health gate of the runbook's phases before the retirement.
+    pub max_5xx_share: Option<f64>,
     /// Show client addresses as they are, not hashed.
     pub show_clients: bool,
     /// Only these APIs (all when empty); a named API without records is reported, not ready.
@@ -30,6 +33,7 @@ impl Default for Criteria {
         Criteria {
             max_legacy_share: 0.0,
             quiet_hours: 24.0,
+            max_5xx_share: None,
             show_clients: false,
             apis: Vec::new(),
             top: 5,
@@ -77,6 +81,8 @@ pub struct WindowFindings {
     pub max_legacy_share: f64,
     /// The verdict's rule: `--quiet-hours`.
     pub quiet_hours: f64,
+    /// The verdict's rule: `--max-5xx-share`, or `null`.
+    pub max_5xx_share: Option<f64>,
 }
 
 /// A value per entry of an API.
@@ -269,6 +275,7 @@ impl Findings {
                 unattributed,
                 max_legacy_share: criteria.max_legacy_share,
                 quiet_hours: criteria.quiet_hours,
+                max_5xx_share: criteria.max_5xx_share,
             },
             apis,
             malformed: input.malformed,
@@ -405,6 +412,21 @@ fn verdict(api: &ApiTally, end: Option<Timestamp>, criteria: &Criteria) -> (bool
             ready = false;
             reasons.push("the window has no end to count the quiet hours back from".to_owned());
         }
+    }
+    if let Some(allowed) = criteria.max_5xx_share {
+        let server_errors: u64 = api.entries.iter().map(|entry| entry.server_errors).sum();
+        let errors_share = share(server_errors, requests);
+        let verb = if errors_share > allowed {
+            ready = false;
+            "is above"
+        } else {
+            "is within"
+        };
+        reasons.push(format!(
+            "5xx share {} ({server_errors} of {requests}) {verb} the allowed {}",
+            percent(errors_share),
+            percent(allowed)
+        ));
     }
     (ready, reasons)
 }
