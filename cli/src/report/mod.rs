@@ -33,24 +33,36 @@ pub fn read(
     window: Window,
     on_malformed: &mut dyn FnMut(&str),
 ) -> Result<(Tally, InputSummary), String> {
+    let mut inputs = Vec::with_capacity(paths.len());
+    for path in paths {
+        inputs.push(LogInput::open(path).map_err(|error| format!("{}: {error}", path.display()))?);
+    }
+    read_inputs(inputs, window, on_malformed)
+}
+
+/// [`read`] over inputs already open (a benchmark feeds generated text).
+pub fn read_inputs(
+    inputs: Vec<LogInput>,
+    window: Window,
+    on_malformed: &mut dyn FnMut(&str),
+) -> Result<(Tally, InputSummary), String> {
     let mut tally = Tally::new(window);
     let mut summary = InputSummary::default();
     let reader = LineReader::default();
-    for path in paths {
-        let mut input =
-            LogInput::open(path).map_err(|error| format!("{}: {error}", path.display()))?;
-        summary.files.push(input.label.clone());
+    for mut input in inputs {
+        let label = input.label.clone();
+        summary.files.push(label.clone());
         loop {
             let (number, line) = match input.next_line() {
                 Ok(Some(line)) => line,
                 Ok(None) => break,
-                Err(error) => return Err(format!("{}: {error}", path.display())),
+                Err(error) => return Err(format!("{label}: {error}")),
             };
             summary.lines += 1;
             let outcome = reader.read(line, &mut |sighting| tally.add(&sighting));
             if let Some(reason) = outcome.malformed {
                 summary.malformed += 1;
-                on_malformed(&format!("{}:{number}: {reason}", path.display()));
+                on_malformed(&format!("{label}:{number}: {reason}"));
             }
         }
     }
