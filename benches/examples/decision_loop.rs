@@ -14,7 +14,8 @@ use std::hint::black_box;
 
 use kdp_migrate_benches::{SHORT_HOST, legacy_host, long_host, map_json};
 use kdp_migrate_core::{
-    Answer, ClientFacts, Measured, MigrationMap, Outcome, ResponseRewrite, TelemetryRecord, Verdict,
+    ClientFacts, Measured, MigrationMap, Outcome, ReplyKind, ResponseRewrite, TelemetryRecord,
+    Verdict,
 };
 
 /// An engine with no forwarding header, between the deprecation and the sunset.
@@ -57,7 +58,7 @@ fn main() {
                     black_box("/no-such-api/x"),
                     &Engine,
                 );
-                assert!(matches!(decision.outcome, Outcome::Respond(r) if r.status == 404));
+                assert!(matches!(decision.outcome, Outcome::Reply(r) if r.status == 404));
                 black_box(decision);
             }
         }
@@ -90,11 +91,11 @@ fn legacy_location(map: &MigrationMap, count: usize) {
             black_box("/orders/17?expand=items"),
             &Engine,
         );
-        let Outcome::Respond(respond) = decision.outcome else {
+        let Outcome::Reply(reply) = decision.outcome else {
             panic!("{decision:?}")
         };
-        let Answer::Redirect { location, .. } = respond.answer else {
-            panic!("{respond:?}")
+        let ReplyKind::Redirect { location, .. } = reply.kind else {
+            panic!("{reply:?}")
         };
         let location = location.render();
         assert_eq!(

@@ -18,16 +18,21 @@ impl MapDocument {
     /// Reads `path`: YAML when it ends in `.yaml`/`.yml` or is not a JSON object, else JSON.
     pub fn load(path: &Path) -> Result<Self, String> {
         let bytes = std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?;
-        Self::from_bytes(&bytes, is_yaml_name(path))
-            .map_err(|error| format!("{}: {error}", path.display()))
+        Self::from_bytes(&bytes, is_yaml_name(path)).map_err(|error| {
+            // `line:column: …` follows the file name as `file:line:column: …`.
+            if error.starts_with(|c: char| c.is_ascii_digit()) {
+                format!("{}:{error}", path.display())
+            } else {
+                format!("{}: {error}", path.display())
+            }
+        })
     }
 
     /// Parses a map from bytes (`yaml` forces YAML).
     pub fn from_bytes(bytes: &[u8], yaml: bool) -> Result<Self, String> {
         let text = String::from_utf8_lossy(bytes);
         let json = if yaml || !text.trim_start().starts_with('{') {
-            let value: serde_json::Value =
-                serde_yaml::from_str(&text).map_err(|error| format!("not YAML: {error}"))?;
+            let value = crate::yaml::parse_value(&text).map_err(|error| error.to_string())?;
             serde_json::to_vec(&value).map_err(|error| error.to_string())?
         } else {
             bytes.to_vec()

@@ -44,5 +44,5 @@ fn a_map_the_core_refuses_is_reported_with_its_field() {
     .unwrap_err();
     assert!(error.starts_with("apis[0].name: "), "{error}");
     let error = MapDocument::from_bytes(b"short_host: [unclosed", true).unwrap_err();
-    assert!(error.starts_with("not YAML: "), "{error}");
+    assert!(error.starts_with("1:13: not YAML: "), "{error}");
 }

@@ -129,11 +129,9 @@ fn emitted_series() -> Series {
         let (name, labels) = kong_series(&stored, &patterns);
         series.entry(name).or_default().extend(labels);
     }
-    let envoy: serde_yaml::Value =
-        serde_yaml::from_slice(&std::fs::read(workspace().join("envoy/envoy.yaml")).unwrap())
-            .unwrap();
+    let envoy = yaml(&workspace().join("envoy/envoy.yaml"));
     let tags: Vec<(String, Regex)> = envoy["stats_config"]["stats_tags"]
-        .as_sequence()
+        .as_array()
         .unwrap()
         .iter()
         .map(|tag| {
@@ -240,19 +238,22 @@ fn names_in(expr: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     (metrics, labels)
 }
 
-fn rules() -> serde_yaml::Value {
-    serde_yaml::from_slice(
-        &std::fs::read(workspace().join("kong/prometheus/kdp-migrate.rules.yml")).unwrap(),
-    )
-    .unwrap()
+fn yaml(path: &std::path::Path) -> Value {
+    kdp_migrate_cli::yaml::parse(&std::fs::read_to_string(path).unwrap())
+        .unwrap()
+        .value
+}
+
+fn rules() -> Value {
+    yaml(&workspace().join("kong/prometheus/kdp-migrate.rules.yml"))
 }
 
 /// (where, expression) of every rule, and the recorded series the rules define.
 fn rule_expressions() -> (Vec<(String, String)>, BTreeSet<String>) {
     let mut expressions = Vec::new();
     let mut recorded = BTreeSet::new();
-    for group in rules()["groups"].as_sequence().unwrap() {
-        for rule in group["rules"].as_sequence().unwrap() {
+    for group in rules()["groups"].as_array().unwrap() {
+        for rule in group["rules"].as_array().unwrap() {
             let name = rule["record"].as_str().or(rule["alert"].as_str()).unwrap();
             if rule["record"].is_string() {
                 recorded.insert(name.to_owned());
@@ -360,8 +361,8 @@ fn the_dashboard_is_a_grafana_dashboard_over_a_chosen_prometheus() {
 #[test]
 fn every_alert_has_a_summary_and_a_severity() {
     let mut alerts = Vec::new();
-    for group in rules()["groups"].as_sequence().unwrap() {
-        for rule in group["rules"].as_sequence().unwrap() {
+    for group in rules()["groups"].as_array().unwrap() {
+        for rule in group["rules"].as_array().unwrap() {
             if let Some(alert) = rule["alert"].as_str() {
                 assert!(rule["labels"]["severity"].is_string(), "{alert}");
                 assert!(rule["annotations"]["summary"].is_string(), "{alert}");

@@ -1,5 +1,6 @@
 //! The `kdp-migrate` command line: one module per subcommand.
 
+pub mod kong;
 pub mod replay;
 pub mod report;
 
@@ -22,16 +23,30 @@ struct Cli {
 enum Command {
     /// Replays recorded traffic through the filter chains and prints, per request, what it becomes.
     Replay(replay::ReplayArgs),
+    /// The Kong side of a migration: generate ddd-int-kdp's configuration from the map, or
+    /// convert a decK dump of the source gateway into it.
+    Kong {
+        #[command(subcommand)]
+        command: kong::KongCommand,
+    },
     /// Reads telemetry records from logs and says, per API, who still uses the legacy host and whether it may be retired.
     Report(report::ReportArgs),
 }
 
-/// Runs the CLI: 0 when every request was handled, 1 when some were not (errors, malformed
-/// entries), 2 when the input is unusable.
+/// Runs the CLI. `replay`: 0 when every request was handled, 1 when some were not (errors,
+/// malformed entries). `kong convert`: 0 converted, 1 converted with items that need a human.
+/// `report --gate`: 0 every API ready, 1 not. Every command: 2 when the input is unusable.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Replay(args) => match replay::run(&args) {
+            Ok(clean) => ExitCode::from(if clean { 0 } else { 1 }),
+            Err(message) => {
+                eprintln!("kdp-migrate: {message}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Kong { command } => match kong::run(&command) {
             Ok(clean) => ExitCode::from(if clean { 0 } else { 1 }),
             Err(message) => {
                 eprintln!("kdp-migrate: {message}");

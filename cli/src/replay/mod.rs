@@ -8,10 +8,13 @@ pub use summary::Summary;
 
 use kdp_migrate_core::{Classification, Entry, filters};
 use kdp_migrate_host_test::{
-    ChainId, Engine, FilterLibrary, FilterSpec, Host, LoadError, Observation, Routing,
+    ChainId, Engine, FilterLibrary, FilterSpec, Host, LoadError, Observation, ObservedAction,
+    Routing,
 };
 
-use crate::kong::KongRoutes;
+use kdp_migrate_host_test::engine::uri;
+
+use crate::kong::{Access, KongPlugins, KongRoutes};
 use crate::map_document::MapDocument;
 use crate::traffic::Recorded;
 
@@ -28,6 +31,8 @@ enum Layout {
     Kong {
         routes: KongRoutes,
         chains: Vec<ChainId>,
+        /// The bundled plugins modelled in the access phase (`kong/plugins.rs`).
+        plugins: KongPlugins,
     },
 }
 
@@ -58,7 +63,8 @@ impl Replayer {
     }
 
     /// Builds the chains. Without a Kong configuration every filter gets the map as its
-    /// configuration; with one, the configuration each filter entry carries.
+    /// configuration, as a declarative file would hold it (so the Kong engine hands it over as
+    /// Kong does, after its round trip); with one, the configuration each filter entry carries.
     pub fn new(
         library: &FilterLibrary,
         engine: Engine,
@@ -71,7 +77,7 @@ impl Replayer {
                 let mut chain = |names: &[&str]| {
                     let specs: Vec<FilterSpec> = names
                         .iter()
-                        .map(|name| FilterSpec::new(name, map.json.clone()))
+                        .map(|name| FilterSpec::json(name, map.json.clone()))
                         .collect();
                     host.add_chain(&specs)
                 };
@@ -86,10 +92,21 @@ impl Replayer {
                     .chains()
                     .map(|specs| host.add_chain(specs))
                     .collect::<Result<Vec<_>, LoadError>>()?;
-                Layout::Kong { routes, chains }
+                Layout::Kong {
+                    routes,
+                    chains,
+                    plugins: KongPlugins::default(),
+                }
             }
         };
         Ok(Self { host, map, layout })
+    }
+
+    /// Sets the bundled plugins of the Kong configuration (`--kong`), run before the filters.
+    pub fn set_plugins(&mut self, kong_plugins: KongPlugins) {
+        if let Layout::Kong { plugins, .. } = &mut self.layout {
+            *plugins = kong_plugins;
+        }
     }
 
     /// The host, for its metrics and logs.
@@ -100,7 +117,24 @@ impl Replayer {
     /// Replays one request; `n` is its 1-based position.
     pub fn replay(&mut self, n: u64, recorded: &Recorded) -> ReplayRecord {
         let request = &recorded.request;
-        let observation = self.observation(recorded);
+        let mut observation = self.observation(recorded);
+        if matches!(self.layout, Layout::Kong { .. }) {
+            // Kong itself may change Host and path (strip_path, the service, plugins): proxy
+            // means changed from what the client sent, as in the standard layout.
+            if let Some(upstream) = &observation.upstream
+                && matches!(
+                    observation.action,
+                    ObservedAction::Pass | ObservedAction::Proxy
+                )
+            {
+                observation.action =
+                    if upstream.host == request.host && upstream.path == request.path {
+                        ObservedAction::Pass
+                    } else {
+                        ObservedAction::Proxy
+                    };
+            }
+        }
         let Classification { entry, api } = self.map.map.classify(&request.host, &request.path);
         let local = observation.local_response.as_ref();
         ReplayRecord {
@@ -141,19 +175,30 @@ impl Replayer {
                 self.host
                     .run_with(chain, request, &Routing::default(), &recorded.response)
             }
-            Layout::Kong { routes, chains } => {
-                match routes.route(&request.method, &request.host, &request.path) {
-                    Some(hit) => match chains.get(hit.index) {
-                        Some(&chain) => {
-                            self.host
-                                .run_with(chain, request, &hit.routing, &recorded.response)
+            Layout::Kong {
+                routes,
+                chains,
+                plugins,
+            } => {
+                // nginx refuses a request line it cannot parse before Kong's Lua runs.
+                if let Err(invalid) = uri::nginx_path(&request.path) {
+                    return Observation::engine_response("nginx", 400, invalid.to_string());
+                }
+                match routes.route(request) {
+                    Some(hit) => {
+                        match (plugins.access(&hit.routing, request), chains.get(hit.index)) {
+                            (Access::Exit(observation), _) => *observation,
+                            (Access::Continue(routing), Some(&chain)) => {
+                                self.host
+                                    .run_with(chain, request, &routing, &recorded.response)
+                            }
+                            (Access::Continue(_), None) => Observation::failed(
+                                "no chain for the route".to_owned(),
+                                Vec::new(),
+                                Vec::new(),
+                            ),
                         }
-                        None => Observation::failed(
-                            "no chain for the route".to_owned(),
-                            Vec::new(),
-                            Vec::new(),
-                        ),
-                    },
+                    }
                     // Kong answers 404 itself; no filter runs.
                     None => Observation::engine_response(
                         "kong",

@@ -12,6 +12,8 @@
 #![allow(dead_code)]
 // each test binary uses its own subset
 
+pub mod proof;
+
 use std::path::PathBuf;
 
 use kdp_migrate_core::filters::SHIPPED;
