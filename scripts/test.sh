@@ -17,6 +17,9 @@ echo "== setup"
 rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
 ENVOY_BIN=$(scripts/setup-envoy.sh | tail -n 1)
 export ENVOY_BIN
+# The report's tests: a headless Chromium for the HTML page, promtool for the alert rules.
+PROMTOOL_BIN=$(scripts/setup-report-tools.sh | tail -n 1)
+export PROMTOOL_BIN
 "$ENVOY_BIN" --version
 
 echo "== Kong 3.9's Wasm engine"

@@ -13,7 +13,10 @@
 use std::hint::black_box;
 
 use kdp_migrate_benches::{SHORT_HOST, legacy_host, long_host, map_json};
-use kdp_migrate_core::{ClientFacts, MigrationMap, Outcome, ReplyKind, ResponseRewrite};
+use kdp_migrate_core::{
+    ClientFacts, Measured, MigrationMap, Outcome, ReplyKind, ResponseRewrite, TelemetryRecord,
+    Verdict,
+};
 
 /// An engine with no forwarding header, between the deprecation and the sunset.
 struct Engine;
@@ -31,7 +34,7 @@ impl ClientFacts for Engine {
 }
 
 const SCENARIOS: &str = "short-forward, short-forward-3, short-404, legacy-location, \
-    response-rewrite, build-1k, build-10k";
+    response-rewrite, telemetry-line, build-1k, build-10k";
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -63,6 +66,7 @@ fn main() {
         "response-rewrite" => response_rewrite(&map, count),
         "build-1k" => build(count, 1_000),
         "build-10k" => build(count, 10_000),
+        "telemetry-line" => telemetry_line(&map, count),
         other => panic!("unknown scenario {other:?}; scenarios: {SCENARIOS}"),
     }
 }
@@ -128,6 +132,32 @@ fn response_rewrite(map: &MigrationMap, count: usize) {
         assert!(new_cookies.iter().all(Option::is_some));
         black_box((new_location, new_cookies));
     }
+}
+
+/// The record of a forwarded short-domain request, built and written as the telemetry role does in
+/// `on_log`, with what every revision of the record has (so the same file measures a revision
+/// before the arrival fields; after it, they are null here).
+fn telemetry_line(map: &MigrationMap, count: usize) {
+    let target = "/svc-0421/orders/17?expand=items";
+    let decision = map.decide(SHORT_HOST, target, &Engine);
+    let verdict = Verdict::of(map, &decision);
+    let mut bytes = 0;
+    for _ in 0..count {
+        let measured = Measured {
+            method: "GET",
+            host: black_box(SHORT_HOST),
+            path: black_box(target),
+            status: Some(200),
+            latency_ms: Some(2.75),
+            location_rewritten: 0,
+            cookies_rewritten: 1,
+            ..Measured::default()
+        };
+        let line = TelemetryRecord::new(black_box(&verdict), map, measured).to_json();
+        assert!(line.starts_with(r#"{"event":"kdp_migrate","entry":"short""#));
+        bytes += black_box(line).len();
+    }
+    black_box(bytes);
 }
 
 fn build(count: usize, apis: usize) {

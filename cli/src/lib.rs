@@ -10,5 +10,6 @@ pub mod commands;
 pub mod kong;
 pub mod map_document;
 pub mod replay;
+pub mod report;
 pub mod traffic;
 pub mod yaml;

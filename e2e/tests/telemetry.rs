@@ -18,7 +18,7 @@ use kdp_migrate_e2e::{Engine, Harness, Request, paths, per_setup, per_variant};
 use serde_json::{Value, json};
 
 /// The keys of a telemetry line, in order (architecture.md).
-const KEYS: [&str; 16] = TelemetryRecord::KEYS;
+const KEYS: [&str; 20] = TelemetryRecord::KEYS;
 
 per_setup! {
     fn one_line_per_request(setup) {

@@ -124,6 +124,11 @@ pub struct Observation {
     /// write: what an Envoy access log could print with `%FILTER_STATE(wasm.<key>:PLAIN)%`. Always
     /// empty in Kong engine.
     pub filter_state: Vec<(String, Vec<u8>)>,
+    /// Kong's `kong.ctx.shared` as Kong's log plugins see it (`custom_fields_by_lua`): what the
+    /// filters wrote there before the log phase. `Kong.log` runs the log plugins before the
+    /// filters' `on_log` and then clears `ngx.ctx` (kong-3.9.3.md §7), so nothing written in
+    /// `on_log` reaches a plugin. Always empty in Envoy.
+    pub kong_ctx_shared: Vec<(String, Vec<u8>)>,
     /// How many values the host returned to the filters (header values and maps, properties,
     /// buffers): each one costs a call back into the VM to allocate it, the most expensive part of
     /// a hostcall in Envoy.
@@ -162,6 +167,7 @@ impl Observation {
             }],
             callbacks: Vec::new(),
             filter_state: Vec::new(),
+            kong_ctx_shared: Vec::new(),
             returned_values: 0,
         }
     }
@@ -181,6 +187,7 @@ impl Observation {
             logs,
             callbacks,
             filter_state: Vec::new(),
+            kong_ctx_shared: Vec::new(),
             returned_values: 0,
         }
     }
@@ -188,6 +195,14 @@ impl Observation {
     /// The filter state `key`, as text.
     pub fn filter_state(&self, key: &str) -> Option<&str> {
         self.filter_state
+            .iter()
+            .find(|(known, _)| known == key)
+            .and_then(|(_, value)| std::str::from_utf8(value).ok())
+    }
+
+    /// `kong.ctx.shared.<key>` as Kong's log plugins see it, as text.
+    pub fn kong_ctx_shared(&self, key: &str) -> Option<&str> {
+        self.kong_ctx_shared
             .iter()
             .find(|(known, _)| known == key)
             .and_then(|(_, value)| std::str::from_utf8(value).ok())

@@ -37,23 +37,25 @@ fn returned(gateway: &mut Gateway, combined: bool, host: &str, path: &str) -> Ve
 /// (engine, combined filter or split chain, host, path, values returned during the request).
 const EXPECTED: [(Engine, bool, &str, &str, u32); 12] = [
     // Envoy, kdp_migrate: the request's header map (Host, `:path`, method, scheme) and, when the
-    // request is forwarded, the response's (`:status` for telemetry, the headers it may rewrite).
-    (Engine::Envoy, true, SHORT, "/api01/x?y=1", 2),
-    (Engine::Envoy, true, API01_LONG, "/x", 2),
+    // request is forwarded, the response's (`:status` for telemetry, the headers it may rewrite);
+    // and the peer address for the record's `client`, as no `X-Forwarded-For` names one.
+    (Engine::Envoy, true, SHORT, "/api01/x?y=1", 3),
+    (Engine::Envoy, true, API01_LONG, "/x", 3),
     // Answered locally: the response phase has nothing to read.
-    (Engine::Envoy, true, API01_LEGACY, "/x", 1),
-    (Engine::Envoy, true, SHORT, "/nope", 1),
+    (Engine::Envoy, true, API01_LEGACY, "/x", 2),
+    (Engine::Envoy, true, SHORT, "/nope", 2),
     // Envoy, separate filters: the same reads once per filter that needs them.
-    (Engine::Envoy, false, SHORT, "/api01/x?y=1", 4),
-    (Engine::Envoy, false, API01_LONG, "/x", 2),
-    (Engine::Envoy, false, API01_LEGACY, "/x", 3),
-    (Engine::Envoy, false, SHORT, "/nope", 3),
-    // Kong, kdp_migrate: also the raw target (`request.path`; Kong's `:path` is normalised) and
-    // the latency (`request.duration`; Kong's clock is nginx's cached millisecond one).
-    (Engine::Kong, true, SHORT, "/api01/x?y=1", 4),
-    (Engine::Kong, true, API01_LONG, "/x", 4),
-    (Engine::Kong, true, API01_LEGACY, "/x", 3),
-    (Engine::Kong, true, SHORT, "/nope", 3),
+    (Engine::Envoy, false, SHORT, "/api01/x?y=1", 5),
+    (Engine::Envoy, false, API01_LONG, "/x", 3),
+    (Engine::Envoy, false, API01_LEGACY, "/x", 4),
+    (Engine::Envoy, false, SHORT, "/nope", 4),
+    // Kong, kdp_migrate: also the raw target (`request.path`; Kong's `:path` is normalised), the
+    // latency (`request.duration`; Kong's clock is nginx's cached millisecond one) and the
+    // request's id (`ngx.kong_request_id`, as no `X-Request-Id` names one).
+    (Engine::Kong, true, SHORT, "/api01/x?y=1", 6),
+    (Engine::Kong, true, API01_LONG, "/x", 6),
+    (Engine::Kong, true, API01_LEGACY, "/x", 5),
+    (Engine::Kong, true, SHORT, "/nope", 5),
 ];
 
 #[test]

@@ -2,6 +2,7 @@
 
 pub mod kong;
 pub mod replay;
+pub mod report;
 
 use std::process::ExitCode;
 
@@ -28,11 +29,13 @@ enum Command {
         #[command(subcommand)]
         command: kong::KongCommand,
     },
+    /// Reads telemetry records from logs and says, per API, who still uses the legacy host and whether it may be retired.
+    Report(report::ReportArgs),
 }
 
 /// Runs the CLI. `replay`: 0 when every request was handled, 1 when some were not (errors,
 /// malformed entries). `kong convert`: 0 converted, 1 converted with items that need a human.
-/// Every command: 2 when the input is unusable.
+/// `report --gate`: 0 every API ready, 1 not. Every command: 2 when the input is unusable.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -45,6 +48,13 @@ pub fn main() -> ExitCode {
         },
         Command::Kong { command } => match kong::run(&command) {
             Ok(clean) => ExitCode::from(if clean { 0 } else { 1 }),
+            Err(message) => {
+                eprintln!("kdp-migrate: {message}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Report(args) => match report::run(&args) {
+            Ok(pass) => ExitCode::from(if pass { 0 } else { 1 }),
             Err(message) => {
                 eprintln!("kdp-migrate: {message}");
                 ExitCode::from(2)

@@ -2,7 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::kit::{Kit, Layout, prometheus_plugin};
+use kdp_migrate_core::TelemetrySink;
+
+use super::kit::{Kit, Layout, RECORD_LOG_PATH, prometheus_plugin, record_log_plugin};
 use super::native;
 use super::service_url::ServiceUrl;
 use crate::map_document::MapDocument;
@@ -50,7 +52,11 @@ pub fn generate(
     let mut document = Map::new();
     document.insert("_format_version".to_owned(), json!("3.0"));
     document.insert("services".to_owned(), Value::Array(services));
-    document.insert("plugins".to_owned(), json!([prometheus_plugin()]));
+    let mut plugins = vec![prometheus_plugin()];
+    if map.map.telemetry() == TelemetrySink::LogPlugins {
+        plugins.push(record_log_plugin());
+    }
+    document.insert("plugins".to_owned(), Value::Array(plugins));
     Ok(Generated {
         document: Value::Object(document),
         header: header(map, layout, service_url),
@@ -169,5 +175,13 @@ fn header(map: &MapDocument, layout: Layout, service_url: &ServiceUrl) -> Vec<St
         "Prometheus (global): Kong's kong_* series, and with Wasm the filters' counters as".to_owned(),
         "pw_migration_telemetry_requests_total{api,entry,action} at /metrics (Status or Admin API).".to_owned(),
     ]);
+    if map.map.telemetry() == TelemetrySink::LogPlugins {
+        lines.extend([
+            String::new(),
+            "file-log (global): the map's \"telemetry\": \"log_plugins\" hands each request's record to".to_owned(),
+            format!("Kong's log plugins; this one writes it as the field kdp_migrate of every entry to {RECORD_LOG_PATH}"),
+            "(kdp-migrate report --from that file; kong/README.md, \"The record in Kong's log plugins\").".to_owned(),
+        ]);
+    }
     lines
 }

@@ -194,6 +194,26 @@ pub fn prometheus_plugin() -> Value {
     json!({ "name": "prometheus", "tags": [TAG] })
 }
 
+/// Where the file-log plugin writes the telemetry records of the `log_plugins` sink: Kong's
+/// prefix's logs folder (`reopen` lets logrotate move the file).
+pub const RECORD_LOG_PATH: &str = "/usr/local/kong/logs/kdp-migrate.jsonl";
+
+/// The file-log plugin, global, for a map whose `telemetry` is `log_plugins`: each entry gets the
+/// filters' record as the field `kdp_migrate`, copied by `custom_fields_by_lua` from
+/// `kong.ctx.shared.kdp_migrate` (kong/README.md, "The record in Kong's log plugins"), which
+/// `kdp-migrate report` reads.
+pub fn record_log_plugin() -> Value {
+    json!({
+        "name": "file-log",
+        "tags": [TAG],
+        "config": {
+            "path": RECORD_LOG_PATH,
+            "reopen": true,
+            "custom_fields_by_lua": { "kdp_migrate": "return kong.ctx.shared.kdp_migrate" }
+        }
+    })
+}
+
 /// A JSON object built with `json!` as a map (anything else is an empty map; not reached).
 pub fn object(value: Value) -> Map<String, Value> {
     match value {

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use kdp_migrate_core::host::{self, HostBuffer, MAX_HOST_LEN};
 use kdp_migrate_core::{
     Api, Decision, Forward, LocalResponse, Measured, MigrationMap, Outcome, ResponseRewrite,
-    TelemetryRecord, Verdict, deprecation_headers, numeric,
+    TelemetryRecord, Timestamp, Verdict, client_key, deprecation_headers, numeric,
 };
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::Action;
@@ -30,6 +30,11 @@ const REWRITES_PROPERTY: &str = "kdp_migrate.rewrites";
 /// sets as the filter state `wasm.p`, and runs access logs after the filters' `on_log`).
 const RECORD_PROPERTY: &str = "kdp_migrate.record";
 
+/// With the `log_plugins` telemetry sink, where Kong's log plugins find the record:
+/// `kong.ctx.shared.kdp_migrate`, which `custom_fields_by_lua` copies into each entry
+/// (kong/README.md, "The record in Kong's log plugins").
+const KONG_CTX_RECORD_PROPERTY: &str = "kong.ctx.shared.kdp_migrate";
+
 /// Per-request state.
 pub(crate) struct FilterContext {
     shared: Rc<Shared>,
@@ -51,9 +56,11 @@ pub(crate) struct FilterContext {
     /// The response status, seen in the response phase: a header read there is far cheaper than
     /// the `response.code` property in the log phase (in Envoy, ~0 against ~3 µs).
     status: Option<u16>,
-    /// The clock when the request reached this filter, on engines where the latency is measured
-    /// with it (see [`plan::starts_clock`]).
+    /// The clock when the request reached this recording filter: the record's `time`, and its
+    /// latency's start where [`plan::measures_latency`].
     started_nanos: Option<u64>,
+    /// The record was written (with the response, for Kong's log plugins; else in `on_log`).
+    recorded: bool,
     /// `Location`-like and `Set-Cookie` headers rewritten (or, for a telemetry-only filter, that the
     /// rewriting filters will rewrite).
     rewritten: (u32, u32),
@@ -71,6 +78,7 @@ impl FilterContext {
             answered: false,
             status: None,
             started_nanos: None,
+            recorded: false,
             rewritten: (0, 0),
         }
     }
@@ -268,27 +276,120 @@ impl FilterContext {
         }
     }
 
-    /// Writes the telemetry record to `sink`.
-    fn write_record(&self, sink: RecordSink, json: &str) {
+    /// Writes the telemetry record to `sink`; `with_response`: from the response phase (the only
+    /// phase where Kong's log plugins can still be handed it).
+    fn write_record(&self, sink: RecordSink, json: &str, with_response: bool) {
         match sink {
             RecordSink::Log => {}
             RecordSink::FilterState => match abi::set_property(RECORD_PROPERTY, json.as_bytes()) {
                 Ok(()) => return,
                 Err(status) => self.warn("cannot set the telemetry record's filter state", status),
             },
-            RecordSink::LogWithoutFilterState => {
-                if !self.shared.sink_fallback_said.replace(true) {
-                    abi::log(
-                        LogLevel::Warn,
-                        &format!(
-                            "{}: telemetry \"filter_state\" is Envoy's: this engine gets the log line",
-                            self.shared.name
-                        ),
-                    );
+            // In `on_log` Kong has run its log plugins already and cleared `kong.ctx`: a write
+            // there would reach no plugin and could leak into the worker's next request
+            // (kong-3.9.3.md §7). The response phase never came: the log line it is.
+            RecordSink::LogPlugins if !with_response => {}
+            RecordSink::LogPlugins => {
+                match abi::set_property(KONG_CTX_RECORD_PROPERTY, json.as_bytes()) {
+                    Ok(()) => return,
+                    Err(status) => self.warn("cannot set kong.ctx.shared.kdp_migrate", status),
                 }
             }
+            RecordSink::LogWithoutFilterState => self.say_fallback_once("filter_state", "Envoy's"),
+            RecordSink::LogWithoutLogPlugins => self.say_fallback_once("log_plugins", "Kong's"),
         }
         abi::log(LogLevel::Info, json);
+    }
+
+    fn say_fallback_once(&self, sink: &str, whose: &str) {
+        if !self.shared.sink_fallback_said.replace(true) {
+            abi::log(
+                LogLevel::Warn,
+                &format!(
+                    "{}: telemetry \"{sink}\" is {whose}: this engine gets the log line",
+                    self.shared.name
+                ),
+            );
+        }
+    }
+
+    /// Builds the request's record from what the phases so far saw and writes it to its sink,
+    /// once.
+    fn record(&mut self, map: &MigrationMap, with_response: bool) {
+        if self.recorded {
+            return;
+        }
+        let engine = self.shared.engine();
+        let numbers = engine.numeric;
+        let (Some((verdict, plan)), Some(facts)) = (&self.decided, &self.facts) else {
+            return;
+        };
+        let Some(record) = plan.record else {
+            return;
+        };
+        let method = facts.method();
+        let status = self.status.map(u64::from).or_else(|| {
+            abi::property("response\0code")
+                .ok()
+                .flatten()
+                .and_then(|bytes| numbers.integer(&bytes))
+        });
+        let measured = self
+            .started_nanos
+            .filter(|_| plan::measures_latency(engine))
+            .and_then(|start| {
+                let now = abi::now_nanos().ok()?;
+                numeric::elapsed_ms(start, now)
+            });
+        // Kong: `$request_time`, to the response headers when written with them.
+        let latency_ms = measured.or_else(|| {
+            abi::property("request\0duration")
+                .ok()
+                .flatten()
+                .and_then(|bytes| numbers.duration_ms(&bytes))
+        });
+        let (location_rewritten, cookies_rewritten) = match record.rewrite_counts {
+            RewriteCounts::FilterState => self.recorded_rewrites().unwrap_or(self.rewritten),
+            RewriteCounts::Own => self.rewritten,
+        };
+        // The request phase did not run for this filter (another one answered): now is as close
+        // as it gets.
+        let time = self
+            .started_nanos
+            .or_else(|| abi::now_nanos().ok())
+            .and_then(Timestamp::from_unix_nanos);
+        let client = client_key(&facts.client);
+        let headers = facts.client.headers();
+        let user_agent = headers.get("user-agent").map(String::from_utf8_lossy);
+        let request_id = headers
+            .get("x-request-id")
+            .or_else(|| headers.get("x-kong-request-id"))
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            .or_else(|| {
+                let property = abi::property(engine.request_id?).ok().flatten()?;
+                Some(String::from_utf8_lossy(&property).into_owned())
+            });
+        let line = TelemetryRecord::new(
+            verdict,
+            map,
+            Measured {
+                method: &method,
+                host: &facts.host,
+                path: &facts.target,
+                status,
+                latency_ms,
+                location_rewritten,
+                cookies_rewritten,
+                time,
+                client: Some(client.as_str()).filter(|client| !client.is_empty()),
+                user_agent: user_agent.as_deref(),
+                request_id: request_id.as_deref().filter(|id| !id.is_empty()),
+            },
+        )
+        .to_json();
+        let sink = record.sink;
+        self.recorded = true;
+        self.write_record(sink, &line, with_response);
     }
 
     /// The counts a rewriting filter of the same chain left (see [`REWRITES_PROPERTY`]).
@@ -316,7 +417,7 @@ impl HttpContext for FilterContext {
             return Action::Continue;
         };
         let map = &configured.map;
-        if plan::starts_clock(self.shared.roles, self.shared.engine()) {
+        if plan::starts_clock(self.shared.roles) {
             self.started_nanos = abi::now_nanos().ok();
         }
         // Decided on the request as the client sent it: in Envoy the filters after this one
@@ -330,21 +431,56 @@ impl HttpContext for FilterContext {
     }
 
     fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
-        if self.answered {
-            return Action::Continue;
-        }
         let Some(configured) = self.configured.clone() else {
             return Action::Continue;
         };
         let map = &configured.map;
+        if !self.answered {
+            self.on_response(map);
+        }
+        if let Some((_, plan)) = &self.decided
+            && plan
+                .record
+                .is_some_and(|record| record.sink.with_response())
+        {
+            self.record(map, true);
+        }
+        Action::Continue
+    }
+
+    fn on_log(&mut self) {
+        if !self.shared.roles.telemetry {
+            return;
+        }
+        let Some(configured) = self.configured.clone() else {
+            return;
+        };
+        let map = &configured.map;
+        // After another filter's local response in Envoy, our earlier phases never ran: read now.
+        self.ensure_decided(map);
+        self.record(map, false);
+        if let Some((verdict, _)) = &self.decided
+            && self.shared.metrics_supported()
+        {
+            configured
+                .counters
+                .increment(self.shared.name, map, verdict);
+        }
+    }
+}
+
+impl FilterContext {
+    /// The response phase of a response this filter did not send: the status for the record, the
+    /// rewrite, the deprecation headers.
+    fn on_response(&mut self, map: &MigrationMap) {
         // A filter that does not record, whose request phase did not run (another filter
         // answered), has nothing of its own on this response.
         if self.decided.is_none() && !self.shared.roles.telemetry {
-            return Action::Continue;
+            return;
         }
         self.ensure_decided(map);
         let Some((verdict, plan)) = &self.decided else {
-            return Action::Continue;
+            return;
         };
         let (plan, api) = (*plan, verdict.api(map));
         // The status and the headers to rewrite come from one read of the map.
@@ -378,66 +514,6 @@ impl HttpContext for FilterContext {
             {
                 self.warn(&format!("cannot add {name}"), status);
             }
-        }
-        Action::Continue
-    }
-
-    fn on_log(&mut self) {
-        if !self.shared.roles.telemetry {
-            return;
-        }
-        let Some(configured) = self.configured.clone() else {
-            return;
-        };
-        let map = &configured.map;
-        // After another filter's local response in Envoy, our earlier phases never ran: read now.
-        self.ensure_decided(map);
-        let numbers = self.shared.engine().numeric;
-        let (Some((verdict, plan)), Some(facts)) = (&self.decided, &self.facts) else {
-            return;
-        };
-        let Some(record) = plan.record else {
-            return;
-        };
-        let method = facts.method();
-        let status = self.status.map(u64::from).or_else(|| {
-            abi::property("response\0code")
-                .ok()
-                .flatten()
-                .and_then(|bytes| numbers.integer(&bytes))
-        });
-        let measured = self.started_nanos.and_then(|start| {
-            let now = abi::now_nanos().ok()?;
-            numeric::elapsed_ms(start, now)
-        });
-        let latency_ms = measured.or_else(|| {
-            abi::property("request\0duration")
-                .ok()
-                .flatten()
-                .and_then(|bytes| numbers.duration_ms(&bytes))
-        });
-        let (location_rewritten, cookies_rewritten) = match record.rewrite_counts {
-            RewriteCounts::FilterState => self.recorded_rewrites().unwrap_or(self.rewritten),
-            RewriteCounts::Own => self.rewritten,
-        };
-        let record_line = TelemetryRecord::new(
-            verdict,
-            map,
-            Measured {
-                method: &method,
-                host: &facts.host,
-                path: &facts.target,
-                status,
-                latency_ms,
-                location_rewritten,
-                cookies_rewritten,
-            },
-        );
-        self.write_record(record.sink, &record_line.to_json());
-        if self.shared.metrics_supported() {
-            configured
-                .counters
-                .increment(self.shared.name, map, verdict);
         }
     }
 }

@@ -43,6 +43,12 @@ pub struct Engine {
     pub response_order: ResponseOrder,
     /// Whether the metric hostcalls exist.
     pub metrics: Metrics,
+    /// Whether a filter can hand a value to the engine's Lua log plugins: Kong's
+    /// `kong.ctx.shared.<key>` property, which `custom_fields_by_lua` reads (kong-3.9.3.md §5.5, §7).
+    pub kong_ctx: bool,
+    /// The id the engine gives every request, for a record whose request carries no
+    /// `X-Request-Id`: a property in wire form (Envoy sets `x-request-id` itself).
+    pub request_id: Option<&'static str>,
 }
 
 /// Where the raw request target (path and query, as sent) is read.
@@ -158,6 +164,9 @@ impl Engine {
             version: (3, 8),
             unanswered: "before 3.6",
         },
+        kong_ctx: true,
+        // `$kong_request_id` (lua-kong-nginx-module): the `request.id` of Kong's log serializer.
+        request_id: Some("ngx\0kong_request_id"),
     };
 
     /// ngx_wasm_module without Kong: nginx proxies `$uri` and `$host`, which `:path` and the
@@ -177,6 +186,9 @@ impl Engine {
         filter_state: false,
         response_order: ResponseOrder::Chain,
         metrics: Metrics::Available,
+        kong_ctx: false,
+        // nginx's `$request_id`.
+        request_id: Some("ngx\0request_id"),
     };
 
     /// Envoy and the gateways built on it (Higress, MSE, Istio).
@@ -196,6 +208,8 @@ impl Engine {
         filter_state: true,
         response_order: ResponseOrder::Reverse,
         metrics: Metrics::Available,
+        kong_ctx: false,
+        request_id: None,
     };
 
     /// The engine that answers `known(property)` as it does: nginx knows `ngx.request_uri`, and

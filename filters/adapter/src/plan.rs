@@ -143,6 +143,20 @@ pub enum RecordSink {
     /// The log line, because the map asks for filter state and the engine has none; said once
     /// per VM.
     LogWithoutFilterState,
+    /// Kong's `kong.ctx.shared.kdp_migrate`, for its log plugins, written in the response phase:
+    /// Kong runs them before the filters' `on_log` and clears `kong.ctx` after them. The log line
+    /// when the response phase never came or the write fails.
+    LogPlugins,
+    /// The log line, because the map asks for Kong's log plugins and the engine is not Kong; said
+    /// once per VM.
+    LogWithoutLogPlugins,
+}
+
+impl RecordSink {
+    /// Whether the record is written in the response phase instead of `on_log`.
+    pub fn with_response(self) -> bool {
+        self == RecordSink::LogPlugins
+    }
 }
 
 /// Where a record's rewrite counts come from.
@@ -188,6 +202,8 @@ impl Plan {
                 TelemetrySink::Log => RecordSink::Log,
                 TelemetrySink::FilterState if engine.filter_state => RecordSink::FilterState,
                 TelemetrySink::FilterState => RecordSink::LogWithoutFilterState,
+                TelemetrySink::LogPlugins if engine.kong_ctx => RecordSink::LogPlugins,
+                TelemetrySink::LogPlugins => RecordSink::LogWithoutLogPlugins,
             },
             rewrite_counts: if !roles.rewrites_responses() && engine.passes_rewrite_counts() {
                 RewriteCounts::FilterState
@@ -219,8 +235,15 @@ impl Plan {
     }
 }
 
-/// Whether a filter with `roles` on `engine` reads the clock when a request reaches it, before it
-/// decides: a recording filter on an engine whose filter clock is the precise one.
-pub fn starts_clock(roles: Roles, engine: &Engine) -> bool {
-    roles.telemetry && engine.latency == LatencyClock::Filter
+/// Whether a filter with `roles` reads the clock when a request reaches it, before it decides: a
+/// recording filter, for the record's `time` (and, where [`measures_latency`] says so, its
+/// latency).
+pub fn starts_clock(roles: Roles) -> bool {
+    roles.telemetry
+}
+
+/// Whether the record's latency is measured with the filter's clock, from the request phase on
+/// (else it is the engine's `request.duration`).
+pub fn measures_latency(engine: &Engine) -> bool {
+    engine.latency == LatencyClock::Filter
 }

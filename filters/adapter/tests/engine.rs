@@ -139,3 +139,15 @@ fn metrics_exist_in_kong_from_3_8_and_always_elsewhere() {
         assert!(engine.metrics.available(None), "{}", engine.name);
     }
 }
+
+#[test]
+fn what_each_engine_hands_to_log_plugins_and_names_a_request_by() {
+    for (engine, kong_ctx, request_id) in [
+        (&Engine::KONG, true, Some("ngx\0kong_request_id")),
+        (&Engine::NGINX, false, Some("ngx\0request_id")),
+        (&Engine::ENVOY, false, None),
+    ] {
+        assert_eq!(engine.kong_ctx, kong_ctx, "{}", engine.name);
+        assert_eq!(engine.request_id, request_id, "{}", engine.name);
+    }
+}

@@ -712,16 +712,59 @@ fn counts_are_passed_in_filter_state_exactly_where_telemetry_reads_them() {
 }
 
 #[test]
-fn only_recording_filters_on_engines_with_a_precise_filter_clock_start_it() {
+fn recording_filters_start_the_clock_and_measure_latency_with_it_where_it_is_precise() {
     for (filter, roles) in ROLES {
-        for engine in ENGINES {
+        // The record's `time`, on every engine.
+        assert_eq!(plan::starts_clock(roles), roles.telemetry, "{filter}");
+    }
+    for engine in ENGINES {
+        assert_eq!(
+            plan::measures_latency(engine),
+            engine.name == "Envoy",
+            "{}",
+            engine.name
+        );
+    }
+}
+
+#[test]
+fn the_log_plugins_sink_is_kongs_and_written_with_the_response() {
+    let flags = MapFlags {
+        rewrite_responses: true,
+        telemetry: TelemetrySink::LogPlugins,
+    };
+    for (engine, sink, counts) in [
+        (KONG, RecordSink::LogPlugins, RewriteCounts::Own),
+        (NGINX, RecordSink::LogWithoutLogPlugins, RewriteCounts::Own),
+        (
+            ENVOY,
+            RecordSink::LogWithoutLogPlugins,
+            RewriteCounts::FilterState,
+        ),
+    ] {
+        for summary in SUMMARIES {
+            let record = Plan::new(Roles::TELEMETRY, engine, summary, flags).record;
             assert_eq!(
-                plan::starts_clock(roles, engine),
-                roles.telemetry && engine.name == "Envoy",
-                "{filter} on {}",
+                record,
+                Some(Record {
+                    sink,
+                    rewrite_counts: counts
+                }),
+                "{} {summary:?}",
                 engine.name
             );
+            let combined = Plan::new(Roles::ALL, engine, summary, flags).record;
+            assert_eq!(combined.map(|record| record.sink), Some(sink));
         }
+        assert_eq!(sink.with_response(), engine.name == "Kong");
+    }
+    for sink in [
+        RecordSink::Log,
+        RecordSink::FilterState,
+        RecordSink::LogWithoutFilterState,
+        RecordSink::LogWithoutLogPlugins,
+    ] {
+        assert!(!sink.with_response(), "{sink:?}");
     }
 }
 

@@ -374,6 +374,11 @@ pub enum TelemetrySink {
     /// `%FILTER_STATE(wasm.kdp_migrate.record:PLAIN)%`: Envoy writes access logs buffered, its own log
     /// line by line. Kong has no access log that reads it, so there the record stays a log line.
     FilterState,
+    /// In Kong, `kong.ctx.shared.kdp_migrate`, which Kong's own log plugins (file-log, http-log,
+    /// tcp-log, …) copy into their entries with `custom_fields_by_lua`. Kong runs those plugins
+    /// before the filters' `on_log`, so the record is written with the response headers and its
+    /// latency is the time to them. Envoy has no `kong.ctx`, so there it stays a log line.
+    LogPlugins,
 }
 
 /// What the router does with a path that is exactly a prefix (`/api01`, no slash).

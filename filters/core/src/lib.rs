@@ -58,4 +58,5 @@ pub use map::{Api, Classification, Entry, MAX_PREFIX_SEGMENTS, MigrationMap};
 pub use response_rewrite::ResponseRewrite;
 pub use signal::deprecation_headers;
 pub use telemetry::{Measured, TelemetryRecord, counter_name};
+pub use timestamp::Timestamp;
 pub use verdict::{Verdict, Would};

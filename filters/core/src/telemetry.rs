@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::decision::{Action, RedirectStage};
 use crate::json;
 use crate::map::{Api, Entry, MigrationMap};
+use crate::timestamp::Timestamp;
 use crate::verdict::Verdict;
 
 /// One request, as the telemetry line reports it. Field order is the contract's order.
@@ -45,6 +46,14 @@ pub struct TelemetryRecord<'a> {
     pub would_status: Option<u16>,
     /// Observe mode: the `Location` it would have sent.
     pub would_location: Option<&'a str>,
+    /// When the request arrived (RFC 3339, UTC, milliseconds), when the engine's clock answered.
+    pub time: Option<Timestamp>,
+    /// Who sent it: the first `X-Forwarded-For` hop, else the peer address without its port.
+    pub client: Option<&'a str>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<&'a str>,
+    /// The request's id: `X-Request-Id`, else Kong's `Kong-Request-ID`.
+    pub request_id: Option<&'a str>,
 }
 
 /// What the engine measured about the request, beyond the decision.
@@ -64,13 +73,21 @@ pub struct Measured<'a> {
     pub location_rewritten: u32,
     /// Rewritten `Set-Cookie` headers.
     pub cookies_rewritten: u32,
+    /// When the request arrived.
+    pub time: Option<Timestamp>,
+    /// The client: first `X-Forwarded-For` hop, else the peer address without its port.
+    pub client: Option<&'a str>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<&'a str>,
+    /// `X-Request-Id`, else `Kong-Request-ID`.
+    pub request_id: Option<&'a str>,
 }
 
 impl<'a> TelemetryRecord<'a> {
     /// The record's keys, in the order every line carries them: the contract log pipelines, the
     /// e2e tests and `kdp-migrate report` read (tests check that the hand-written line and
     /// serde's agree with it).
-    pub const KEYS: [&'static str; 16] = [
+    pub const KEYS: [&'static str; 20] = [
         "event",
         "entry",
         "api",
@@ -87,6 +104,10 @@ impl<'a> TelemetryRecord<'a> {
         "would_action",
         "would_status",
         "would_location",
+        "time",
+        "client",
+        "user_agent",
+        "request_id",
     ];
 
     /// The record of a request decided as `verdict` by `map`, with what the engine measured.
@@ -109,12 +130,21 @@ impl<'a> TelemetryRecord<'a> {
             would_action: would.map(|would| would.action.as_str()),
             would_status: would.and_then(|would| would.status),
             would_location: would.and_then(|would| would.location.as_deref()),
+            time: measured.time,
+            client: measured.client,
+            user_agent: measured.user_agent,
+            request_id: measured.request_id,
         }
     }
 
     /// The record as one JSON line (no trailing newline).
     pub fn to_json(&self) -> String {
-        let mut line = String::with_capacity(384 + self.host.len() + self.path.len());
+        let texts = [self.client, self.user_agent, self.request_id];
+        let mut line = String::with_capacity(
+            448 + self.host.len()
+                + self.path.len()
+                + texts.iter().flatten().map(|text| text.len()).sum::<usize>(),
+        );
         self.write_json(&mut line);
         line
     }
@@ -155,6 +185,21 @@ impl<'a> TelemetryRecord<'a> {
         json::optional_integer(out, self.would_status);
         out.push_str(r#","would_location":"#);
         json::optional_string(out, self.would_location);
+        out.push_str(r#","time":"#);
+        match self.time {
+            Some(time) => {
+                out.push('"');
+                time.write(out);
+                out.push('"');
+            }
+            None => out.push_str("null"),
+        }
+        out.push_str(r#","client":"#);
+        json::optional_string(out, self.client);
+        out.push_str(r#","user_agent":"#);
+        json::optional_string(out, self.user_agent);
+        out.push_str(r#","request_id":"#);
+        json::optional_string(out, self.request_id);
         out.push('}');
     }
 }

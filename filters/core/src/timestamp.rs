@@ -1,4 +1,5 @@
-//! RFC 3339 timestamps in, RFC 9110 IMF-fixdate and Unix seconds out.
+//! RFC 3339 timestamps in, RFC 9110 IMF-fixdate and Unix seconds out, and [`Timestamp`]: the
+//! telemetry record's `time`, RFC 3339 in UTC with milliseconds.
 //!
 //! Hand-written rather than the `time` crate: it is ~30 KiB of the filters' `.wasm`, which must stay
 //! under 300 KiB, and configuration only needs this one format each way. The calendar arithmetic is
@@ -7,6 +8,11 @@
 
 /// Parses an RFC 3339 date-time (`2026-12-31T23:59:59Z`, `…T08:00:00.5+08:00`) to Unix seconds.
 pub fn parse_rfc3339(value: &str) -> Option<i64> {
+    parse_rfc3339_ms(value).map(|unix_ms| unix_ms.div_euclid(1000))
+}
+
+/// Parses an RFC 3339 date-time to Unix milliseconds (digits past the millisecond are dropped).
+fn parse_rfc3339_ms(value: &str) -> Option<i64> {
     let bytes = value.as_bytes();
     let digits = |from: usize, len: usize| -> Option<i64> {
         let slice = bytes.get(from..from + len)?;
@@ -33,14 +39,21 @@ pub fn parse_rfc3339(value: &str) -> Option<i64> {
         return None;
     }
     let mut at = 19;
+    let mut millis = 0;
     if bytes.get(at) == Some(&b'.') {
         at += 1;
         let start = at;
-        while bytes.get(at).is_some_and(u8::is_ascii_digit) {
+        while let Some(digit) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
+            if at - start < 3 {
+                millis = millis * 10 + i64::from(digit - b'0');
+            }
             at += 1;
         }
         if at == start {
             return None;
+        }
+        for _ in (at - start)..3 {
+            millis *= 10;
         }
     }
     let offset = match bytes.get(at)? {
@@ -55,7 +68,9 @@ pub fn parse_rfc3339(value: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
+    let seconds =
+        days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    Some(seconds * 1000 + millis)
 }
 
 /// Formats Unix seconds as an IMF-fixdate: `Fri, 01 Jan 2027 00:00:00 GMT`.
@@ -81,6 +96,86 @@ pub fn imf_fixdate(unix: i64) -> String {
         seconds / 60 % 60,
         seconds % 60
     )
+}
+
+/// A moment as the telemetry record writes it: RFC 3339 in UTC with milliseconds,
+/// `2026-12-06T07:01:39.123Z`, always 24 bytes. Years 0000–9999 only, so every value has that one
+/// form (serde's output, through `Display`, and the hand-written line agree on all of them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    unix_ms: i64,
+}
+
+impl Timestamp {
+    /// `0000-01-01T00:00:00.000Z`.
+    pub const MIN_UNIX_MS: i64 = -62_167_219_200_000;
+    /// `9999-12-31T23:59:59.999Z`.
+    pub const MAX_UNIX_MS: i64 = 253_402_300_799_999;
+
+    /// The moment `unix_ms` milliseconds after the Unix epoch, if its year is 0000–9999.
+    pub fn from_unix_ms(unix_ms: i64) -> Option<Self> {
+        (Self::MIN_UNIX_MS..=Self::MAX_UNIX_MS)
+            .contains(&unix_ms)
+            .then_some(Timestamp { unix_ms })
+    }
+
+    /// The moment of a proxy-wasm clock reading (nanoseconds since the epoch), truncated to the
+    /// millisecond.
+    pub fn from_unix_nanos(unix_nanos: u64) -> Option<Self> {
+        Self::from_unix_ms(i64::try_from(unix_nanos / 1_000_000).ok()?)
+    }
+
+    /// Parses any RFC 3339 date-time (`2026-12-06T07:01:39.123Z`, `…T15:01:39+08:00`), to the
+    /// millisecond.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::from_unix_ms(parse_rfc3339_ms(value)?)
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn unix_ms(self) -> i64 {
+        self.unix_ms
+    }
+
+    /// Appends the 24 bytes, without quotes.
+    pub(crate) fn write(self, out: &mut String) {
+        let days = self.unix_ms.div_euclid(86_400_000);
+        let in_day = self.unix_ms.rem_euclid(86_400_000);
+        let (year, month, day) = civil_from_days(days);
+        let fields: [(i64, u32, char); 7] = [
+            (year, 4, '-'),
+            (month, 2, '-'),
+            (day, 2, 'T'),
+            (in_day / 3_600_000, 2, ':'),
+            (in_day / 60_000 % 60, 2, ':'),
+            (in_day / 1000 % 60, 2, '.'),
+            (in_day % 1000, 3, 'Z'),
+        ];
+        for (value, width, after) in fields {
+            // In range by construction (year 0–9999): every digit is 0–9.
+            let mut divisor = 10i64.pow(width - 1);
+            while divisor > 0 {
+                out.push(char::from(
+                    b'0' + u8::try_from(value / divisor % 10).unwrap_or(0),
+                ));
+                divisor /= 10;
+            }
+            out.push(after);
+        }
+    }
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut text = String::with_capacity(24);
+        self.write(&mut text);
+        f.write_str(&text)
+    }
+}
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 fn is_leap(year: i64) -> bool {
@@ -164,6 +259,45 @@ mod tests {
         assert_eq!(
             imf_fixdate(1_709_208_000 + 3_723),
             "Thu, 29 Feb 2024 13:02:03 GMT"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_milliseconds() {
+        for (unix_ms, expected) in [
+            (0, "1970-01-01T00:00:00.000Z"),
+            (1_798_761_600_000, "2027-01-01T00:00:00.000Z"),
+            (1_709_208_003_723 + 3_723_000, "2024-02-29T13:02:06.723Z"),
+            (-1, "1969-12-31T23:59:59.999Z"),
+            (Timestamp::MIN_UNIX_MS, "0000-01-01T00:00:00.000Z"),
+            (Timestamp::MAX_UNIX_MS, "9999-12-31T23:59:59.999Z"),
+        ] {
+            let timestamp = Timestamp::from_unix_ms(unix_ms).unwrap();
+            assert_eq!(timestamp.to_string(), expected);
+            assert_eq!(Timestamp::parse(expected), Some(timestamp));
+            assert_eq!(
+                parse_rfc3339(expected),
+                Some(unix_ms.div_euclid(1000)),
+                "{expected}"
+            );
+        }
+        assert_eq!(
+            Timestamp::parse("2026-12-06T15:01:39.1239+08:00").map(Timestamp::unix_ms),
+            Some(1_796_540_499_123)
+        );
+        assert_eq!(
+            Timestamp::parse("2026-12-06T07:01:39.5Z").map(|time| time.to_string()),
+            Some("2026-12-06T07:01:39.500Z".to_owned())
+        );
+        assert_eq!(Timestamp::from_unix_ms(Timestamp::MIN_UNIX_MS - 1), None);
+        assert_eq!(Timestamp::from_unix_ms(Timestamp::MAX_UNIX_MS + 1), None);
+        assert_eq!(
+            Timestamp::from_unix_nanos(1_798_761_600_123_999_999).map(Timestamp::unix_ms),
+            Some(1_798_761_600_123)
+        );
+        assert_eq!(
+            Timestamp::from_unix_nanos(u64::MAX).map(|time| time.to_string()),
+            Some("2554-07-21T23:34:33.709Z".to_owned())
         );
     }
 

@@ -145,7 +145,7 @@ fn values_of_the_wrong_type_or_variant_are_refused() {
         ),
         (
             doc!(r#""apis":[{"name":"a"}],"telemetry":"file""#),
-            "telemetry: unknown variant `file`, expected `log` or `filter_state` at line 1 column 98",
+            "telemetry: unknown variant `file`, expected one of `log`, `filter_state`, `log_plugins` at line 1 column 98",
         ),
         (
             doc!(r#""apis":[{"name":"a"}],"rewrite_responses":"yes""#),
@@ -1007,13 +1007,15 @@ fn per_api_legacy_blocks_override_field_by_field() {
 }
 
 #[test]
-fn telemetry_sink_defaults_to_the_log_and_takes_filter_state() {
+fn telemetry_sink_defaults_to_the_log_and_takes_filter_state_and_log_plugins() {
     let default = accepts(doc!(r#""apis":[{"name":"a"}]"#));
     assert_eq!(default.telemetry(), TelemetrySink::Log);
     let log = accepts(doc!(r#""apis":[{"name":"a"}],"telemetry":"log""#));
     assert_eq!(log.telemetry(), TelemetrySink::Log);
     let state = accepts(doc!(r#""apis":[{"name":"a"}],"telemetry":"filter_state""#));
     assert_eq!(state.telemetry(), TelemetrySink::FilterState);
+    let plugins = accepts(doc!(r#""apis":[{"name":"a"}],"telemetry":"log_plugins""#));
+    assert_eq!(plugins.telemetry(), TelemetrySink::LogPlugins);
 }
 
 /// What Kong 3.9 hands a filter for a map its schema accepted (kong-3.9.3.md §6): an empty list

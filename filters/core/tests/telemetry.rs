@@ -15,10 +15,11 @@ mod common;
 
 use common::{BASE, Client, Silent, build, map_with};
 use kdp_migrate_core::{
-    Action, ClientFacts, Entry, Measured, MigrationMap, TelemetryRecord, Verdict, counter_name,
+    Action, ClientFacts, Entry, Measured, MigrationMap, TelemetryRecord, Timestamp, Verdict,
+    counter_name,
 };
 
-const KEYS: [&str; 16] = TelemetryRecord::KEYS;
+const KEYS: [&str; 20] = TelemetryRecord::KEYS;
 
 /// `(host, target, client, status, latency_ms, expected line)`.
 type Row<'a> = (
@@ -49,6 +50,7 @@ impl LineTest<'_> {
                 latency_ms,
                 location_rewritten: 1,
                 cookies_rewritten: 2,
+                ..Measured::default()
             };
             let verdict = Verdict::of(self.map, &decision);
             let line = TelemetryRecord::new(&verdict, self.map, measured).to_json();
@@ -91,7 +93,7 @@ fn lines_have_the_contract_keys_in_order() {
                 &Silent,
                 Some(200),
                 Some(2.5),
-                r#"{"event":"kdp_migrate","entry":"short","api":"api01","action":"proxy","method":"GET","host":"dev-01.test","path":"/api01/x?q=1","status":200,"latency_ms":2.5,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null}"#,
+                r#"{"event":"kdp_migrate","entry":"short","api":"api01","action":"proxy","method":"GET","host":"dev-01.test","path":"/api01/x?q=1","status":200,"latency_ms":2.5,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null,"time":null,"client":null,"user_agent":null,"request_id":null}"#,
             ),
             (
                 "other.test",
@@ -99,7 +101,7 @@ fn lines_have_the_contract_keys_in_order() {
                 &Silent,
                 None,
                 None,
-                r#"{"event":"kdp_migrate","entry":"unknown","api":null,"action":"pass","method":"GET","host":"other.test","path":"/x","status":null,"latency_ms":null,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null}"#,
+                r#"{"event":"kdp_migrate","entry":"unknown","api":null,"action":"pass","method":"GET","host":"other.test","path":"/x","status":null,"latency_ms":null,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null,"time":null,"client":null,"user_agent":null,"request_id":null}"#,
             ),
             (
                 "API01.long.test:8443",
@@ -107,7 +109,7 @@ fn lines_have_the_contract_keys_in_order() {
                 &Silent,
                 Some(204),
                 Some(0.0),
-                r#"{"event":"kdp_migrate","entry":"long","api":"api01","action":"pass","method":"GET","host":"API01.long.test:8443","path":"/x","status":204,"latency_ms":0.0,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null}"#,
+                r#"{"event":"kdp_migrate","entry":"long","api":"api01","action":"pass","method":"GET","host":"API01.long.test:8443","path":"/x","status":204,"latency_ms":0.0,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null,"time":null,"client":null,"user_agent":null,"request_id":null}"#,
             ),
             (
                 "dev-01.test",
@@ -115,7 +117,7 @@ fn lines_have_the_contract_keys_in_order() {
                 &Silent,
                 Some(404),
                 Some(0.001),
-                r#"{"event":"kdp_migrate","entry":"short","api":null,"action":"reject","method":"GET","host":"dev-01.test","path":"/nothing","status":404,"latency_ms":0.001,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":"no_api","would_action":null,"would_status":null,"would_location":null}"#,
+                r#"{"event":"kdp_migrate","entry":"short","api":null,"action":"reject","method":"GET","host":"dev-01.test","path":"/nothing","status":404,"latency_ms":0.001,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":"no_api","would_action":null,"would_status":null,"would_location":null,"time":null,"client":null,"user_agent":null,"request_id":null}"#,
             ),
             (
                 "dev-01.test",
@@ -123,7 +125,7 @@ fn lines_have_the_contract_keys_in_order() {
                 &Silent,
                 Some(400),
                 None,
-                r#"{"event":"kdp_migrate","entry":"short","api":"api01","action":"reject","method":"GET","host":"dev-01.test","path":"/api01/%2e%2e/api02","status":400,"latency_ms":null,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":"dot_segment","would_action":null,"would_status":null,"would_location":null}"#,
+                r#"{"event":"kdp_migrate","entry":"short","api":"api01","action":"reject","method":"GET","host":"dev-01.test","path":"/api01/%2e%2e/api02","status":400,"latency_ms":null,"redirect_stage":null,"location_rewritten":1,"cookies_rewritten":2,"reason":"dot_segment","would_action":null,"would_status":null,"would_location":null,"time":null,"client":null,"user_agent":null,"request_id":null}"#,
             ),
             (
                 "api01.old.test",
@@ -131,7 +133,7 @@ fn lines_have_the_contract_keys_in_order() {
                 &client,
                 Some(308),
                 Some(1.25),
-                r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"redirect","method":"GET","host":"api01.old.test","path":"/x","status":308,"latency_ms":1.25,"redirect_stage":"redirect","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null}"#,
+                r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"redirect","method":"GET","host":"api01.old.test","path":"/x","status":308,"latency_ms":1.25,"redirect_stage":"redirect","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null,"time":null,"client":null,"user_agent":null,"request_id":null}"#,
             ),
         ],
     }
@@ -154,7 +156,7 @@ fn legacy_stages_and_would_be_outcomes_are_recorded() {
                 &client,
                 Some(200),
                 Some(3.0),
-                r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"pass","method":"GET","host":"api01.old.test","path":"/x?q=1","status":200,"latency_ms":3.0,"redirect_stage":"observe","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":"redirect","would_status":301,"would_location":"https://dev-01.test/api01/x?q=1"}"#,
+                r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"pass","method":"GET","host":"api01.old.test","path":"/x?q=1","status":200,"latency_ms":3.0,"redirect_stage":"observe","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":"redirect","would_status":301,"would_location":"https://dev-01.test/api01/x?q=1","time":null,"client":null,"user_agent":null,"request_id":null}"#,
             ),
             (
                 "api01.old.test",
@@ -162,7 +164,7 @@ fn legacy_stages_and_would_be_outcomes_are_recorded() {
                 &client,
                 Some(200),
                 None,
-                r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"pass","method":"GET","host":"api01.old.test","path":"/a/../b","status":200,"latency_ms":null,"redirect_stage":"observe","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":"reject","would_status":400,"would_location":null}"#,
+                r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"pass","method":"GET","host":"api01.old.test","path":"/a/../b","status":200,"latency_ms":null,"redirect_stage":"observe","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":"reject","would_status":400,"would_location":null,"time":null,"client":null,"user_agent":null,"request_id":null}"#,
             ),
         ],
     }
@@ -175,7 +177,7 @@ fn legacy_stages_and_would_be_outcomes_are_recorded() {
             &client,
             Some(200),
             None,
-            r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"pass","method":"GET","host":"api01.old.test","path":"/x","status":200,"latency_ms":null,"redirect_stage":"observe","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":"proxy","would_status":null,"would_location":null}"#,
+            r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"pass","method":"GET","host":"api01.old.test","path":"/x","status":200,"latency_ms":null,"redirect_stage":"observe","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":"proxy","would_status":null,"would_location":null,"time":null,"client":null,"user_agent":null,"request_id":null}"#,
         )],
     }
     .run();
@@ -187,7 +189,7 @@ fn legacy_stages_and_would_be_outcomes_are_recorded() {
             &client,
             Some(200),
             None,
-            r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"proxy","method":"GET","host":"api01.old.test","path":"/x","status":200,"latency_ms":null,"redirect_stage":"canary","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null}"#,
+            r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"proxy","method":"GET","host":"api01.old.test","path":"/x","status":200,"latency_ms":null,"redirect_stage":"canary","location_rewritten":1,"cookies_rewritten":2,"reason":null,"would_action":null,"would_status":null,"would_location":null,"time":null,"client":null,"user_agent":null,"request_id":null}"#,
         )],
     }
     .run();
@@ -199,10 +201,54 @@ fn legacy_stages_and_would_be_outcomes_are_recorded() {
             &client,
             Some(410),
             None,
-            r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"reject","method":"GET","host":"api01.old.test","path":"/x","status":410,"latency_ms":null,"redirect_stage":"redirect","location_rewritten":1,"cookies_rewritten":2,"reason":"gone","would_action":null,"would_status":null,"would_location":null}"#,
+            r#"{"event":"kdp_migrate","entry":"legacy","api":"api01","action":"reject","method":"GET","host":"api01.old.test","path":"/x","status":410,"latency_ms":null,"redirect_stage":"redirect","location_rewritten":1,"cookies_rewritten":2,"reason":"gone","would_action":null,"would_status":null,"would_location":null,"time":null,"client":null,"user_agent":null,"request_id":null}"#,
         )],
     }
     .run();
+}
+
+#[test]
+fn arrival_time_client_user_agent_and_request_id_close_the_line() {
+    let map = build(BASE);
+    let client = Client::default();
+    let verdict_for = |host, target| Verdict::of(&map, &map.decide(host, target, &client));
+    let short = verdict_for("dev-01.test", "/api01/x");
+    let legacy = verdict_for("api01.old.test", "/x");
+    for (verdict, measured, expected_tail) in [
+        (
+            &short,
+            Measured {
+                time: Timestamp::from_unix_ms(1_798_761_600_123),
+                client: Some("203.0.113.7"),
+                user_agent: Some("curl/8.5.0"),
+                request_id: Some("3f1c2a9e-55b1-4c4e-9d1e-2a7e0f0c1b2d"),
+                ..Measured::default()
+            },
+            r#""time":"2027-01-01T00:00:00.123Z","client":"203.0.113.7","user_agent":"curl/8.5.0","request_id":"3f1c2a9e-55b1-4c4e-9d1e-2a7e0f0c1b2d"}"#,
+        ),
+        (
+            &legacy,
+            Measured {
+                time: Timestamp::from_unix_ms(0),
+                client: Some("2001:db8::1"),
+                user_agent: Some("Mozilla/5.0 (\"quoted\")\u{1}"),
+                request_id: None,
+                ..Measured::default()
+            },
+            r#""time":"1970-01-01T00:00:00.000Z","client":"2001:db8::1","user_agent":"Mozilla/5.0 (\"quoted\")\u0001","request_id":null}"#,
+        ),
+        (
+            &legacy,
+            Measured::default(),
+            r#""time":null,"client":null,"user_agent":null,"request_id":null}"#,
+        ),
+    ] {
+        let record = TelemetryRecord::new(verdict, &map, measured);
+        let line = record.to_json();
+        assert_eq!(line, serde_json::to_string(&record).unwrap());
+        assert!(line.ends_with(expected_tail), "{line}");
+        assert_eq!(keys_in_order(&line), KEYS, "{line}");
+    }
 }
 
 #[test]
@@ -221,6 +267,7 @@ fn lines_stay_one_line_of_valid_json_whatever_the_client_sent() {
             path,
             status: None,
             latency_ms,
+            user_agent: Some(path),
             ..Measured::default()
         };
         let verdict = Verdict::of(&map, &decision);

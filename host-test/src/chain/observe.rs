@@ -49,6 +49,7 @@ pub(super) fn observe(
         logs,
         callbacks,
         filter_state,
+        kong_ctx_shared: Vec::new(),
         returned_values,
     }
 }

@@ -115,6 +115,7 @@ impl<'c> Run<'c> {
         let created = self.create_contexts(context);
         let mut local = None;
         let mut upstream = None;
+        let mut kong_ctx_shared = Vec::new();
         if self.failure.is_none() {
             let (reached, answered) = self.request_headers(context);
             if self.failure.is_none() {
@@ -131,6 +132,11 @@ impl<'c> Run<'c> {
                 }
                 let order = self.response_order(reached);
                 self.response_phases(&order, context, &mut local);
+                // Kong's log plugins run now, before the filters' `on_log`, and Kong clears
+                // `kong.ctx` after them.
+                if self.engine() == Engine::Kong {
+                    kong_ctx_shared = self.stream().state.clone();
+                }
                 self.log(context);
             }
         }
@@ -139,7 +145,11 @@ impl<'c> Run<'c> {
         let stream = &mut self.chain.store.data_mut().stream;
         let observation = match self.failure {
             Some(error) => Observation::failed(error, std::mem::take(&mut stream.logs), callbacks),
-            None => observe::observe(stream, callbacks, local, upstream),
+            None => {
+                let mut observation = observe::observe(stream, callbacks, local, upstream);
+                observation.kong_ctx_shared = kong_ctx_shared;
+                observation
+            }
         };
         (observation, self.broken)
     }
