@@ -2,14 +2,15 @@
 //! Kong-engine e2e tests do, for benchmarks and soak runs (and for anyone who wants to see what the tests run):
 //!
 //! ```text
-//! kdp-e2e-kong-config --layout routes|combined|chain:f1,f2,...|plain --listen PORT --upstream PORT --prefix DIR
+//! kdp-e2e-kong-config --layout routes|combined|chain:f1,f2,...|plain|native --listen PORT --upstream PORT --prefix DIR
 //!     [--error-log FILE] [--log-level LEVEL] [--filters-dir DIR] [--map FILE] [--template FILE]
 //!     [--kong-yml FILE] [--wasmtime-cache DIR]
 //! ```
 //!
 //! Prints the nginx config. Run it with `nginx -p DIR -c <file> -e <error log>` (nginx then runs as one process in
 //! the foreground). Layouts: `routes`, the chains `kong/kong.yml` attaches to its routes; `combined`,
-//! `kdp_migrate` alone on every route; `chain:f1,f2`, these filters on every route; `plain`, no filter. Defaults:
+//! `kdp_migrate` alone on every route; `chain:f1,f2`, these filters on every route; `plain`, no filter; `native`, no filter and nginx doing the map's
+//! routing job itself (the benchmarks' baseline: `kdp_migrate_e2e::native_routes`). Defaults:
 //! error log `DIR/error.log` at `info` (the telemetry lines; `notice` leaves them out), `KDP_FILTERS_DIR` or
 //! `dist/kong-filters`, the seed map `kong/map.json`, `e2e/nginx/kong-proxy.conf`, `kong/kong.yml`. `--prefix`
 //! is created if missing. `--wasmtime-cache DIR` keeps compiled modules in DIR across runs: it writes
@@ -107,11 +108,12 @@ fn parse_layout(value: &str) -> Result<Layout> {
         "routes" => Layout::Routes,
         "combined" => Layout::Combined,
         "plain" => Layout::Plain,
+        "native" => Layout::Native,
         other => match other.strip_prefix("chain:") {
             Some(list) => Layout::Chain(list.split(',').map(str::to_string).collect()),
             None => {
                 return Err(Error::new(format!(
-                    "unknown layout {other} (routes, combined, chain:f1,f2,..., plain)"
+                    "unknown layout {other} (routes, combined, chain:f1,f2,..., plain, native)"
                 )));
             }
         },
