@@ -72,6 +72,9 @@ pub struct Render {
     pub layout: Layout,
     /// A Wasmtime cache config file (TOML, [`wasmtime_cache_config`]); `None` compiles every module at start-up.
     pub wasmtime_cache: Option<PathBuf>,
+    /// Wasmtime config flags, (name, value) as ngx_wasm_module's `flag` directive takes them (e.g. `profiler`,
+    /// `perfmap` for profiling with `perf`).
+    pub wasmtime_flags: Vec<(String, String)>,
 }
 
 /// A Wasmtime cache config (TOML) keeping compiled modules in `dir`, as Kong 3.8+ writes one.
@@ -153,15 +156,22 @@ pub fn render(template: &str, routes: &[KongRoute], settings: &Render) -> Result
         let file = settings.filters_dir.join(format!("{module}.wasm"));
         let _ = writeln!(wasm, "    module {module} {};", quote_path(&file)?);
     }
-    match &settings.wasmtime_cache {
-        Some(file) => {
-            let _ = write!(
-                wasm,
-                "    wasmtime {{ cache_config {}; }}",
-                quote_path(file)?
-            );
+    let mut wasmtime = Vec::new();
+    if let Some(file) = &settings.wasmtime_cache {
+        wasmtime.push(format!("cache_config {};", quote_path(file)?));
+    }
+    for (name, value) in &settings.wasmtime_flags {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(Error::new(format!(
+                "Wasmtime flag {name:?}: not a flag name"
+            )));
         }
-        None => wasm.push_str("    # no Wasmtime cache"),
+        wasmtime.push(format!("flag {name} {};", quote(value)));
+    }
+    if wasmtime.is_empty() {
+        wasm.push_str("    # no Wasmtime cache");
+    } else {
+        let _ = write!(wasm, "    wasmtime {{ {} }}", wasmtime.join(" "));
     }
     let wasm = wasm.trim_end().to_string();
 

@@ -22,6 +22,7 @@ fn settings(layout: Layout, map: &str) -> Render {
         map: map.into(),
         layout,
         wasmtime_cache: None,
+        wasmtime_flags: Vec::new(),
     }
 }
 
@@ -265,6 +266,27 @@ fn every_placeholder_is_filled_and_a_missing_one_is_an_error() {
     assert_eq!(
         err.to_string(),
         "log level \"verbose\" is not an nginx level"
+    );
+}
+
+#[test]
+fn wasmtime_gets_the_cache_and_the_flags_in_one_block() {
+    let template = std::fs::read_to_string(paths::kong_template()).expect("template");
+    let mut with_flags = settings(Layout::Combined, "{}");
+    with_flags.wasmtime_cache = Some("/tmp/cache.toml".into());
+    with_flags.wasmtime_flags = vec![("profiler".into(), "perfmap".into())];
+    let config = kong_config::render(&template, &shipped_routes(), &with_flags).expect("render");
+    assert!(
+        config.contains(
+            "    wasmtime { cache_config '/tmp/cache.toml'; flag profiler 'perfmap'; }\n"
+        ),
+        "{config}"
+    );
+    with_flags.wasmtime_flags = vec![("profiler; evil".into(), "x".into())];
+    let err = kong_config::render(&template, &shipped_routes(), &with_flags).expect_err("name");
+    assert_eq!(
+        err.to_string(),
+        "Wasmtime flag \"profiler; evil\": not a flag name"
     );
 }
 

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Kong-engine side-by-side benchmark driver (see benches/kong-side-by-side.sh, which sets everything up; the
+method shared with Envoy is in benches/side_by_side.py).
+
+Kong 3.9's Wasm engine (nginx 1.25.3 + ngx_wasm_module 9136e46 + Wasmtime 26) laid out as Kong 3.9.3's proxy
+location with the routes of kong/kong.yml (e2e/nginx/kong-proxy.conf, rendered by kdp-e2e-kong-config), the seed
+map (kong/map.json). Configurations:
+  a   no filter: Kong's proxy location alone (layout plain)
+  b   no filter, nginx doing the same job (layout native: prefix strip and Kong's upstream variables on the short
+      host, `return 308` with Cache-Control on legacy hosts, long hosts pass)
+  n   a Wasm filter that does nothing (benches/envoy/noop-filter) on every route: the floor any filter pays in
+      this engine, so c - n is what kdp_migrate itself adds (needs REFERENCE_DIR)
+  c   kdp_migrate alone on every route (layout combined)
+  c2  the chains kong/kong.yml attaches per entry (layout routes): short host migration_telemetry +
+      short_domain_router; legacy host migration_telemetry + legacy_redirect + host_rewrite; long host
+      migration_telemetry
+More for experiments with EXTRA_LAYOUTS, e.g. "t=chain:migration_telemetry c4=chain:migration_telemetry,
+legacy_redirect,host_rewrite,short_domain_router" (any layout kdp-e2e-kong-config takes).
+
+Scenarios: rewrite (short host, /api01/v1/items?id=7 -> api01's long host, prefix stripped), redirect (legacy
+host -> 308), pass (long host). nginx runs one process (`master_process off`, the template's), the worker, pinned
+to GATEWAY_CORE, its error log at info (the telemetry lines are written, as Kong at KONG_LOG_LEVEL=info does).
+Worker CPU us/req = delta(utime+stime of that process) / requests completed.
+
+Environment: KDP_NGX_WASM, ECHO_BIN, CONFIG_BIN (required); CASES ("rewrite:a,b,n,c,c2 redirect:b,n,c,c2
+pass:a,b,n,c,c2"), FILTERS_DIR, MAP, REFERENCE_DIR (the directory of noop.wasm), EXTRA_LAYOUTS, WASMTIME_CACHE (a
+directory for Wasmtime's compiled modules, so a run compiles each module once), WASMTIME_FLAGS (e.g. "profiler=
+perfmap": Wasmtime config flags for the `wasmtime {}` block, for profiling), and those of benches/side_by_side.py.
+"""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import side_by_side as sbs  # noqa: E402
+
+SHORT = "dev-01.aliyun.cloud.cn.aibang"
+LONG1 = "api01.target-team2.dev.aliyun.cloud.cn.aibang"
+LEGACY1 = "api01.source-team1.dev.aliyun.cloud.cn.aibang"
+
+SCENARIOS = {
+    # name: (Host, path, {config: (status, upstream Host seen or None for a local reply)})
+    "rewrite": (SHORT, "/api01/v1/items?id=7",
+                {"a": (200, SHORT), "b": (200, LONG1), "n": (200, SHORT), "c": (200, LONG1), "c2": (200, LONG1)}),
+    "redirect": (LEGACY1, "/v1/items?id=7",
+                 {"a": (200, LEGACY1), "b": (308, None), "n": (200, LEGACY1), "c": (308, None),
+                  "c2": (308, None)}),
+    # kdp_migrate writes the long host without the port; kong.yml's long-host chain leaves the Host as sent.
+    "pass": (LONG1, "/v1/items?id=7",
+             {"a": (200, LONG1), "b": (200, LONG1), "n": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1)}),
+}
+
+ENV = os.environ
+NGINX = ENV["KDP_NGX_WASM"]
+ECHO = ENV["ECHO_BIN"]
+CONFIG = ENV["CONFIG_BIN"]
+CASES_SPEC = ENV.get("CASES", "rewrite:a,b,n,c,c2 redirect:b,n,c,c2 pass:a,b,n,c,c2")
+LAYOUTS = {"a": "plain", "b": "native", "n": "chain:noop", "c": "combined", "c2": "routes"}
+REFERENCE_DIR = ENV.get("REFERENCE_DIR", "")
+REFERENCES = ("n",)  # configs whose filter is a benchmark reference, not ours
+for spec in ENV.get("EXTRA_LAYOUTS", "").split():
+    k, v = spec.split("=", 1)
+    LAYOUTS[k] = v
+NAMES = {"a": "a Kong's location, no filter", "b": "b nginx doing the job (native)",
+         "n": "n do-nothing Wasm filter (floor)", "c": "c kdp_migrate", "c2": "c2 kong.yml's chains"}
+ORDER = ["a", "b", "n", "c", "c2"]
+PAIRS = [("c", "n"), ("c2", "n"), ("c", "b"), ("c2", "b"), ("n", "b"), ("b", "a"), ("n", "a"), ("c", "a"),
+         ("c2", "c")]
+
+
+def start_nginx(key, upstream_port):
+    listen = sbs.free_port()
+    prefix = os.path.join(sbs.OUT, f"nginx-{key}")
+    os.makedirs(prefix, exist_ok=True)
+    error_log = os.path.join(sbs.OUT, f"nginx-{key}.log")
+    args = [CONFIG, "--layout", LAYOUTS[key], "--listen", str(listen), "--upstream", str(upstream_port),
+            "--prefix", prefix, "--error-log", error_log, "--log-level", "info"]
+    if key in REFERENCES:
+        args += ["--filters-dir", REFERENCE_DIR]
+    elif ENV.get("FILTERS_DIR"):
+        args += ["--filters-dir", ENV["FILTERS_DIR"]]
+    if ENV.get("MAP"):
+        args += ["--map", ENV["MAP"]]
+    if ENV.get("WASMTIME_CACHE"):
+        args += ["--wasmtime-cache", ENV["WASMTIME_CACHE"]]
+    for flag in ENV.get("WASMTIME_FLAGS", "").split():
+        args += ["--wasmtime-flag", flag]
+    conf = os.path.join(prefix, "nginx.conf")
+    with open(conf, "w") as f:
+        subprocess.run(args, stdout=f, check=True)
+    out = open(os.path.join(prefix, "stderr.log"), "ab")
+    p = sbs.own(subprocess.Popen(["taskset", "-c", sbs.GATEWAY_CORE, NGINX, "-p", prefix, "-c", conf,
+                                  "-e", error_log], stdout=out, stderr=out, stdin=subprocess.DEVNULL))
+    # Kong's own 404 for a Host no route names: nginx serves.
+    sbs.wait_until(120, lambda: sbs.get(listen, "ready.invalid", "/", timeout=2)[0] == 404, f"nginx {key}", p,
+                   error_log)
+    filtered = key not in ("a", "b") + REFERENCES
+    return sbs.Gateway(
+        key, p, p.pid, listen, error_log,
+        telemetry=(lambda: sbs.count_and_truncate(error_log, b'{"event":"kdp_migrate"')) if filtered else None)
+
+
+def verdicts(rows):
+    """Issue 12's targets, from the paired medians: what the filters add over the floor (n) and over nginx doing
+    the job (b)."""
+    out = []
+
+    def cpu(scenario, num, den):
+        return sbs.med(sbs.deltas(sbs.paired(rows, scenario, num, den)))
+
+    for scenario in ("rewrite", "pass"):
+        pairs = sbs.paired(rows, scenario, "c", "n")
+        if pairs:
+            m = sbs.med(sbs.ratios(pairs, "rps"))
+            out.append(f"{scenario}: c/n req/s {m:.2f} (target ≥ 0.90; kdp_migrate adds {cpu(scenario, 'c', 'n'):+.1f}"
+                       f" µs/req over the floor) {'MET' if m >= 0.90 else 'NOT MET'}")
+    redirect, rewrite = cpu("redirect", "c", "b"), cpu("rewrite", "c", "b")
+    if redirect is not None and rewrite is not None:
+        out.append(f"redirect: kdp_migrate adds {redirect:+.1f} µs/req over nginx's return 308, a rewrite "
+                   f"{rewrite:+.1f} over nginx's rewrite (target: no more) {'MET' if redirect <= rewrite else 'NOT MET'}")
+    for scenario in SCENARIOS:
+        chain, single = cpu(scenario, "c2", "b"), cpu(scenario, "c", "b")
+        if chain is not None and single:
+            ratio = chain / single
+            out.append(f"{scenario}: kong.yml's chain adds {chain:+.1f} µs/req over nginx doing the job, "
+                       f"kdp_migrate {single:+.1f}: {ratio:.2f}× (target ≤ 1.5×) {'MET' if ratio <= 1.5 else 'NOT MET'}")
+    return out
+
+
+if __name__ == "__main__":
+    os.makedirs(sbs.OUT, exist_ok=True)
+    cases = sbs.parse_cases(CASES_SPEC)
+    if any(k in REFERENCES for _, k in cases) and not REFERENCE_DIR:
+        sys.exit("config n needs REFERENCE_DIR (the directory of noop.wasm)")
+    upstream, upstream_port = sbs.start_upstream(ECHO)
+    rows = sbs.run(cases, SCENARIOS, lambda key: start_nginx(key, upstream_port), upstream.pid)
+    print(sbs.summarize(rows, SCENARIOS, NAMES, ORDER, PAIRS, "worker CPU"))
+    print("\nTargets (medians of the paired rounds):\n")
+    print("\n".join(f"- {v}" for v in verdicts(rows)))
