@@ -8,22 +8,21 @@ and the upstream to the other. The gateway's CPU per request comes from its proc
 does not count the time the gateway waited.
 
 An engine's driver supplies: SCENARIOS {name: (Host, path, {config: (status, upstream Host or None)})}, a start
-function (config key, upstream port) -> Gateway, and for the summary the config names, the ratio pairs and its
-targets. Environment (both engines): DUR (s, 8), WARM (s, 2), ROUNDS (3), CONNS (8), CASES, OUT, GATEWAY_CORE (0;
-ENVOY_CORE is its old name), LOAD_CORE (1), QUIET_WAIT (s, 20: before each run, wait up to this long for a 1 s
-window in which the whole machine used under 5% of one core, so runs start when other work pauses).
+function (config key) -> (gateways.Gateway, whether it writes telemetry lines, a function returning more figures
+of a run), and for the summary the config names, the ratio pairs and its targets. Environment (both engines):
+DUR (s, 8), WARM (s, 2), ROUNDS (3), CONNS (8), CASES, OUT, GATEWAY_CORE (0; ENVOY_CORE is its old name),
+LOAD_CORE (1), QUIET_WAIT (s, 20: before each run, wait up to this long for a 1 s window in which the whole
+machine used under 5% of one core, so runs start when other work pauses).
 """
-import atexit
-import http.client
 import json
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
+
+from gateways import get, log, own
 
 ENV = os.environ
 DUR = int(ENV.get("DUR", "8"))
@@ -37,38 +36,6 @@ LOAD_CORE = ENV.get("LOAD_CORE", "1")
 HARD_LIMIT_S = 45 * 60  # whatever the parameters, a run stops after this
 
 CLK = os.sysconf("SC_CLK_TCK")
-STARTED = []  # Popen objects we own; killed at exit
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def own(proc):
-    """Registers a process of ours, killed at exit whatever happens."""
-    STARTED.append(proc)
-    return proc
-
-
-def cleanup():
-    for p in STARTED:
-        if p.poll() is None:
-            p.kill()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-
-
-atexit.register(cleanup)
-for _sig in (signal.SIGINT, signal.SIGTERM):
-    signal.signal(_sig, lambda *_: sys.exit(130))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def proc_cpu_ticks(pid):
@@ -117,64 +84,6 @@ def wait_quiet():
             return False, round(time.time() - t0, 1)
 
 
-def wait_until(deadline_s, ready, what, proc=None, log_path=None):
-    """Polls `ready()` until it is true; exits naming `what` (and its log) when `proc` exits or time runs out."""
-    deadline = time.time() + deadline_s
-    while time.time() < deadline:
-        if proc is not None and proc.poll() is not None:
-            sys.exit(f"{what} exited ({proc.returncode}); see {log_path}")
-        try:
-            if ready():
-                return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    sys.exit(f"{what} not ready; see {log_path}")
-
-
-def get(port, host, path, timeout=5):
-    """One HTTP/1.1 GET: (status, headers as a case-insensitive message, body bytes)."""
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        c.request("GET", path, headers={"Host": host})
-        r = c.getresponse()
-        body = r.read()
-        return r.status, r.msg, body
-    finally:
-        c.close()
-
-
-def start_upstream(echo_bin):
-    """The echo upstream on the load core; returns (process, port)."""
-    p = own(subprocess.Popen(["taskset", "-c", LOAD_CORE, echo_bin, "0"], stdout=subprocess.PIPE,
-                             stdin=subprocess.DEVNULL))
-    line = p.stdout.readline().decode()
-    return p, int(line.rsplit(":", 1)[1])
-
-
-class Gateway:
-    """One running gateway configuration.
-
-    key: the config's key; proc: the Popen we started; pid: the process whose CPU is measured (the worker); port:
-    its listener; log: its log file; telemetry: a function returning the telemetry lines written since it was last
-    called (None when the config has no telemetry); extra: a function returning more figures of a run (a dict).
-    """
-
-    def __init__(self, key, proc, pid, port, log_path, telemetry=None, extra=None):
-        self.key, self.proc, self.pid, self.port, self.log = key, proc, pid, port, log_path
-        self.telemetry = telemetry or (lambda: None)
-        self.extra = extra or (lambda: {})
-
-
-def count_and_truncate(path, needle):
-    """Lines of `path` containing `needle`; then empties the file (opened O_APPEND by the gateway, which goes on
-    writing at the new end)."""
-    with open(path, "rb") as f:
-        n = sum(1 for line in f if needle in line)
-    os.truncate(path, 0)
-    return n
-
-
 def check(gateway, scenarios, scenario):
     """The config's answer to the scenario's request, once, before any load: what the driver says it must be."""
     host, path, expect = scenarios[scenario]
@@ -220,12 +129,14 @@ def parse_wrk(out):
     return res
 
 
-def measure(gateway, scenarios, scenario, round_no, ours):
+def measure(started, scenarios, scenario, round_no, ours):
     """One measured run of one case: warm-up, then DUR s of wrk, the gateway's CPU and the machine's around it."""
+    gateway, telemetry, extra = started
     host, path, _ = scenarios[scenario]
     quiet, waited = wait_quiet()
     wrk(gateway.port, host, path, WARM)
-    gateway.telemetry()  # drop the warm-up's lines
+    if telemetry:
+        gateway.telemetry_lines(truncate=True)  # drop the warm-up's lines
     procs0 = all_proc_ticks()
     busy0 = cpu_busy()
     e0 = proc_cpu_ticks(gateway.pid)
@@ -257,8 +168,10 @@ def measure(gateway, scenarios, scenario, round_no, ours):
     foreign.sort(reverse=True)
     res["other_cpu_s"] = round(sum(d for d, _ in foreign), 2)
     res["other_top"] = [f"{n}:{d:.2f}s" for d, n in foreign[:3]]
-    res["telemetry_lines"] = gateway.telemetry()
-    res.update(gateway.extra())
+    # wrk counts the requests completed in time; those in flight when it stops are logged too (≤ CONNS more).
+    res["telemetry_lines"] = gateway.telemetry_lines(truncate=True) if telemetry else None
+    if extra:
+        res.update(extra())
     return res
 
 
@@ -271,8 +184,8 @@ def parse_cases(spec):
 
 
 def run(cases, scenarios, start, upstream_pid):
-    """Starts every config of `cases` (start(key) -> Gateway), checks each case's answer, then runs ROUNDS
-    interleaved rounds. Returns the rows (also written to OUT/runs.jsonl)."""
+    """Starts every config of `cases` (start(key) -> (Gateway, telemetry, extra)), checks each case's answer, then
+    runs ROUNDS interleaved rounds. Returns the rows (also written to OUT/runs.jsonl)."""
     started_at = time.time()
     per_round = len(cases) * (WARM + DUR + 2)
     log(f"{ROUNDS} rounds x {len(cases)} cases x ({WARM}+{DUR}) s: about {ROUNDS * per_round / 60:.1f} min "
@@ -281,9 +194,9 @@ def run(cases, scenarios, start, upstream_pid):
         sys.exit("refusing: could take longer than the hard limit")
     gateways = {key: start(key) for key in sorted({k for _, k in cases})}
     for scenario, key in cases:
-        check(gateways[key], scenarios, scenario)
+        check(gateways[key][0], scenarios, scenario)
     log("sanity checks passed: " + ", ".join(f"{k}:{s}" for s, k in cases))
-    ours = {upstream_pid} | {g.proc.pid for g in gateways.values()} | {g.pid for g in gateways.values()}
+    ours = {upstream_pid} | {g.proc.pid for g, _, _ in gateways.values()} | {g.pid for g, _, _ in gateways.values()}
     rows = []
     with open(os.path.join(OUT, "runs.jsonl"), "w") as raw:
         for rnd in range(1, ROUNDS + 1):

@@ -27,10 +27,10 @@ QUIET_WAIT).
 import http.client
 import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import gateways  # noqa: E402
 import side_by_side as sbs  # noqa: E402
 
 SHORT = "dev-01.aliyun.cloud.cn.aibang"
@@ -93,30 +93,12 @@ def counters(admin):
 
 
 def start_envoy(key, upstream_port, extra_config_args):
-    admin, listen = sbs.free_port(), sbs.free_port()
-    cfg = os.path.join(sbs.OUT, f"envoy-{key}.json")
-    with open(cfg, "w") as f:
-        subprocess.run([CONFIG, "--layout", LAYOUTS[key], "--admin", str(admin), "--listen", str(listen),
-                        "--upstream", str(upstream_port)] + extra_config_args +
-                       (["--filters-dir", REFERENCE_DIR] if key in REFERENCES else []) +
-                       (filter_state_args() if key == "cf" else []), stdout=f, check=True)
-    logpath = os.path.join(sbs.OUT, f"envoy-{key}.log")
-    logf = open(logpath, "ab")
-    p = sbs.own(subprocess.Popen(["taskset", "-c", sbs.GATEWAY_CORE, ENVOY, "-c", cfg, "--concurrency", "1",
-                                  "--disable-hot-restart", "-l", "info"],
-                                 stdout=logf, stderr=logf, stdin=subprocess.DEVNULL))
-
-    def ready():
-        c = http.client.HTTPConnection("127.0.0.1", admin, timeout=2)
-        c.request("GET", "/ready")
-        return c.getresponse().status == 200
-
-    sbs.wait_until(60, ready, f"Envoy {key}", p, logpath)
+    args = list(extra_config_args) + (["--filters-dir", REFERENCE_DIR] if key in REFERENCES else []) + \
+        (filter_state_args() if key == "cf" else [])
+    gateway = gateways.start_envoy(key, sbs.OUT, ENVOY, CONFIG, LAYOUTS[key], upstream_port,
+                                   core=sbs.GATEWAY_CORE, extra_args=args)
     filtered = key not in ("a", "b") + REFERENCES
-    return sbs.Gateway(
-        key, p, p.pid, listen, logpath,
-        telemetry=(lambda: sbs.count_and_truncate(logpath, b'{"event":"kdp_migrate"')) if filtered else None,
-        extra=(lambda: {"requests_total_counters": counters(admin)}) if filtered else None)
+    return gateway, filtered, (lambda: {"requests_total_counters": counters(gateway.admin)}) if filtered else None
 
 
 def verdicts(rows):
@@ -154,7 +136,7 @@ if __name__ == "__main__":
     cases = sbs.parse_cases(CASES_SPEC)
     if any(k in REFERENCES for _, k in cases) and not REFERENCE_DIR:
         sys.exit("configs n and m need REFERENCE_DIR (the directory of noop.wasm and minimal_rewrite.wasm)")
-    upstream, upstream_port = sbs.start_upstream(ECHO)
+    upstream, upstream_port = gateways.start_upstream(ECHO, sbs.LOAD_CORE)
     rows = sbs.run(cases, SCENARIOS, lambda key: start_envoy(key, upstream_port, extra_args), upstream.pid)
     print(sbs.summarize(rows, SCENARIOS, NAMES, ORDER, PAIRS, "Envoy CPU"))
     print("\nTargets (medians of the paired rounds):\n")

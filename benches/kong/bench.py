@@ -28,10 +28,10 @@ directory for Wasmtime's compiled modules, so a run compiles each module once), 
 perfmap": Wasmtime config flags for the `wasmtime {}` block, for profiling), and those of benches/side_by_side.py.
 """
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import gateways  # noqa: E402
 import side_by_side as sbs  # noqa: E402
 
 SHORT = "dev-01.aliyun.cloud.cn.aibang"
@@ -69,35 +69,12 @@ PAIRS = [("c", "n"), ("c2", "n"), ("c", "b"), ("c2", "b"), ("n", "b"), ("b", "a"
 
 
 def start_nginx(key, upstream_port):
-    listen = sbs.free_port()
-    prefix = os.path.join(sbs.OUT, f"nginx-{key}")
-    os.makedirs(prefix, exist_ok=True)
-    error_log = os.path.join(sbs.OUT, f"nginx-{key}.log")
-    args = [CONFIG, "--layout", LAYOUTS[key], "--listen", str(listen), "--upstream", str(upstream_port),
-            "--prefix", prefix, "--error-log", error_log, "--log-level", "info"]
-    if key in REFERENCES:
-        args += ["--filters-dir", REFERENCE_DIR]
-    elif ENV.get("FILTERS_DIR"):
-        args += ["--filters-dir", ENV["FILTERS_DIR"]]
-    if ENV.get("MAP"):
-        args += ["--map", ENV["MAP"]]
-    if ENV.get("WASMTIME_CACHE"):
-        args += ["--wasmtime-cache", ENV["WASMTIME_CACHE"]]
-    for flag in ENV.get("WASMTIME_FLAGS", "").split():
-        args += ["--wasmtime-flag", flag]
-    conf = os.path.join(prefix, "nginx.conf")
-    with open(conf, "w") as f:
-        subprocess.run(args, stdout=f, check=True)
-    out = open(os.path.join(prefix, "stderr.log"), "ab")
-    p = sbs.own(subprocess.Popen(["taskset", "-c", sbs.GATEWAY_CORE, NGINX, "-p", prefix, "-c", conf,
-                                  "-e", error_log], stdout=out, stderr=out, stdin=subprocess.DEVNULL))
-    # Kong's own 404 for a Host no route names: nginx serves.
-    sbs.wait_until(120, lambda: sbs.get(listen, "ready.invalid", "/", timeout=2)[0] == 404, f"nginx {key}", p,
-                   error_log)
-    filtered = key not in ("a", "b") + REFERENCES
-    return sbs.Gateway(
-        key, p, p.pid, listen, error_log,
-        telemetry=(lambda: sbs.count_and_truncate(error_log, b'{"event":"kdp_migrate"')) if filtered else None)
+    filters_dir = REFERENCE_DIR if key in REFERENCES else ENV.get("FILTERS_DIR")
+    gateway = gateways.start_kong(key, sbs.OUT, NGINX, CONFIG, LAYOUTS[key], upstream_port, core=sbs.GATEWAY_CORE,
+                                  filters_dir=filters_dir, map_path=ENV.get("MAP"),
+                                  wasmtime_cache=ENV.get("WASMTIME_CACHE"),
+                                  wasmtime_flags=ENV.get("WASMTIME_FLAGS", "").split())
+    return gateway, key not in ("a", "b") + REFERENCES, None
 
 
 def verdicts(rows):
@@ -132,7 +109,7 @@ if __name__ == "__main__":
     cases = sbs.parse_cases(CASES_SPEC)
     if any(k in REFERENCES for _, k in cases) and not REFERENCE_DIR:
         sys.exit("config n needs REFERENCE_DIR (the directory of noop.wasm)")
-    upstream, upstream_port = sbs.start_upstream(ECHO)
+    upstream, upstream_port = gateways.start_upstream(ECHO, sbs.LOAD_CORE)
     rows = sbs.run(cases, SCENARIOS, lambda key: start_nginx(key, upstream_port), upstream.pid)
     print(sbs.summarize(rows, SCENARIOS, NAMES, ORDER, PAIRS, "worker CPU"))
     print("\nTargets (medians of the paired rounds):\n")
