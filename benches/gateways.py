@@ -82,10 +82,10 @@ def get(port, host, path, timeout=5):
         c.close()
 
 
-def start_upstream(echo_bin, core):
-    """The echo upstream (kdp-e2e-echo), pinned to `core`; returns (process, port)."""
-    p = own(subprocess.Popen(["taskset", "-c", core, echo_bin, "0"], stdout=subprocess.PIPE,
-                             stdin=subprocess.DEVNULL))
+def start_upstream(echo_bin, core=None):
+    """The echo upstream (kdp-e2e-echo), pinned to `core` if given; returns (process, port)."""
+    cmd = ([] if core is None else ["taskset", "-c", core]) + [echo_bin, "0"]
+    p = own(subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL))
     line = p.stdout.readline().decode()
     return p, int(line.rsplit(":", 1)[1])
 
@@ -219,11 +219,12 @@ def linear_memories(pid):
     """The Wasm instances' linear memories in a gateway process, from /proc/<pid>/smaps: [(size KiB, resident
     KiB)], one per instance.
 
-    Wasmtime (Kong's engine) and V8 (Envoy) both reserve each linear memory as one large region (8 GiB here:
-    the 4 GiB a 32-bit memory can address and its guard) and make its first `memory.size` bytes readable and
-    writable: in /proc's view, readable-writable private mappings, contiguous, directly followed by the
-    inaccessible rest of the reservation (`---p`, at least 1 GiB). Their total is the memory's size (it grows
-    with memory.grow and never shrinks); their Rss the pages the instance touched."""
+    Wasmtime (Kong's engine) and V8 (Envoy) both reserve each linear memory as one region of a power-of-two size
+    (8 GiB here: the 4 GiB a 32-bit memory can address and its guard) and make its first `memory.size` bytes
+    readable and writable: in /proc's view, readable-writable private mappings, contiguous, directly followed by
+    the inaccessible rest of the reservation (`---p`, at least 1 GiB), together exactly that power of two (which
+    tells them from a neighbour that happens to be mapped right below, such as a thread's stack). Their total is
+    the memory's size (it grows with memory.grow and never shrinks); their Rss the pages the instance touched."""
     rows = []
     cur = None
     with open(f"/proc/{pid}/smaps") as f:
@@ -239,8 +240,10 @@ def linear_memories(pid):
         if perm != "---p" or end - start < 1 << 30 or i == 0:
             continue
         size = rss = 0
+        reserved = 1 << (end - start - 1).bit_length()
         j, edge = i - 1, start
-        while j >= 0 and rows[j][1] == edge and rows[j][2] == "rw-p":
+        while j >= 0 and rows[j][1] == edge and rows[j][2] == "rw-p" and \
+                end - rows[j][0] <= reserved:
             size += rows[j][1] - rows[j][0]
             rss += rows[j][3]
             edge = rows[j][0]
