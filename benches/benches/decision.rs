@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kdp_migrate_benches::{SHORT_HOST, legacy_host, long_host, map_json};
-use kdp_migrate_core::{Answer, ClientFacts, LocalResponse, MigrationMap, Outcome};
+use kdp_migrate_core::{ClientFacts, LocalResponse, MigrationMap, Outcome, ReplyKind};
 
 /// A client that answers like an engine with no forwarding header: the clock is read for the
 /// sunset check, nothing else is present.
@@ -99,7 +99,7 @@ fn decision(c: &mut Criterion) {
             let decision =
                 black_box(&map).decide(black_box(SHORT_HOST), black_box("/no-such-api/x"), &Engine);
             assert!(
-                matches!(decision.outcome, Outcome::Respond(r) if r.status == 404),
+                matches!(decision.outcome, Outcome::Reply(r) if r.status == 404),
                 "{decision:?}"
             );
             decision
@@ -126,11 +126,11 @@ fn decision(c: &mut Criterion) {
                 black_box("/orders/17?expand=items"),
                 &Engine,
             );
-            let Outcome::Respond(respond) = decision.outcome else {
+            let Outcome::Reply(reply) = decision.outcome else {
                 panic!("{decision:?}")
             };
-            let Answer::Redirect { location, .. } = respond.answer else {
-                panic!("{respond:?}")
+            let ReplyKind::Redirect { location, .. } = reply.kind else {
+                panic!("{reply:?}")
             };
             let location = location.render();
             assert_eq!(
@@ -145,10 +145,10 @@ fn decision(c: &mut Criterion) {
         b.iter(|| {
             let target = black_box("/orders/17?expand=items");
             let decision = black_box(&map).decide(black_box(&svc_0421_legacy), target, &Engine);
-            let Outcome::Respond(respond) = decision.outcome else {
+            let Outcome::Reply(reply) = decision.outcome else {
                 panic!("{decision:?}")
             };
-            let response = LocalResponse::render(&decision, &respond, &svc_0421_legacy, target);
+            let response = LocalResponse::render(&decision, &reply, &svc_0421_legacy, target);
             assert_eq!(
                 (response.status, response.headers.len()),
                 (308, 5),

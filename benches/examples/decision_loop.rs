@@ -13,7 +13,7 @@
 use std::hint::black_box;
 
 use kdp_migrate_benches::{SHORT_HOST, legacy_host, long_host, map_json};
-use kdp_migrate_core::{Answer, ClientFacts, MigrationMap, Outcome, ResponseRewrite};
+use kdp_migrate_core::{ClientFacts, MigrationMap, Outcome, ReplyKind, ResponseRewrite};
 
 /// An engine with no forwarding header, between the deprecation and the sunset.
 struct Engine;
@@ -55,7 +55,7 @@ fn main() {
                     black_box("/no-such-api/x"),
                     &Engine,
                 );
-                assert!(matches!(decision.outcome, Outcome::Respond(r) if r.status == 404));
+                assert!(matches!(decision.outcome, Outcome::Reply(r) if r.status == 404));
                 black_box(decision);
             }
         }
@@ -87,11 +87,11 @@ fn legacy_location(map: &MigrationMap, count: usize) {
             black_box("/orders/17?expand=items"),
             &Engine,
         );
-        let Outcome::Respond(respond) = decision.outcome else {
+        let Outcome::Reply(reply) = decision.outcome else {
             panic!("{decision:?}")
         };
-        let Answer::Redirect { location, .. } = respond.answer else {
-            panic!("{respond:?}")
+        let ReplyKind::Redirect { location, .. } = reply.kind else {
+            panic!("{reply:?}")
         };
         let location = location.render();
         assert_eq!(

@@ -317,10 +317,20 @@ fn kong_routing_runs_each_routes_chain_and_kong_answers_404_without_a_route() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let decisions = decisions(&output);
-    assert_eq!(
-        decisions.iter().map(row).collect::<Vec<_>>(),
-        file_log_rows(true)
+    let mut expected = file_log_rows(true);
+    // `Host: DEV-01.aliyun.cloud.cn.aibang:443`: Kong 3.9 compares hosts case-sensitively
+    // (Kong/kong#14198), so no route takes it and Kong answers 404 itself, no filter running.
+    assert_eq!(decisions[5].host, "DEV-01.aliyun.cloud.cn.aibang:443");
+    expected[5] = (
+        "short",
+        Some("api02"),
+        ObservedAction::Reject,
+        Some(404),
+        None,
+        None,
+        None,
     );
+    assert_eq!(decisions.iter().map(row).collect::<Vec<_>>(), expected);
 }
 
 #[test]

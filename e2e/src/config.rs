@@ -17,20 +17,16 @@
 
 use crate::error::{Context, Error, Result};
 use crate::native_routes::{NativeLegacy, NativeRoutes};
+use kdp_migrate_core::filters;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 
-/// The separate filters, in the chain order of the foundation issue: telemetry first (it sees every request),
-/// then the legacy redirects, the host rewrite, and the short-domain router.
-pub const CHAIN: [&str; 4] = [
-    "migration_telemetry",
-    "legacy_redirect",
-    "host_rewrite",
-    "short_domain_router",
-];
+/// The separate filters, in chain order: telemetry first (it sees every request), then the legacy redirects,
+/// the host rewrite, and the short-domain router.
+pub const CHAIN: [&str; 4] = filters::SEPARATE;
 
 /// The combined filter's name (its `.wasm` file name and its entry name in the template).
-pub const COMBINED: &str = "kdp_migrate";
+pub const COMBINED: &str = filters::KDP_MIGRATE;
 
 /// Which filters sit in front of the router.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,11 +11,12 @@
 use crate::error::{Context, Error, Result};
 use crate::kong_routes::KongRoute;
 use crate::native_routes::{NativeLegacy, NativeRoutes};
+use kdp_migrate_core::filters;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The combined filter.
-pub const COMBINED: &str = "kdp_migrate";
+pub const COMBINED: &str = filters::KDP_MIGRATE;
 
 const BLOCK_BEGIN: &str = "#>route\n";
 const BLOCK_END: &str = "#<route\n";

@@ -1,6 +1,7 @@
 //! Where things are: the workspace, the gateways' binaries, the built filters, curl, the shipped files.
 
 use crate::error::{Error, Result};
+use kdp_migrate_host_test::artifacts;
 use std::path::{Path, PathBuf};
 
 /// The workspace root (the parent of this crate).
@@ -52,17 +53,10 @@ pub fn filters_dir() -> PathBuf {
     }
 }
 
-/// `<filters_dir>/<filter>.wasm`, or an error that says how to build it.
+/// `<filters_dir>/<filter>.wasm`, or an error that says how to build it: missing, or older than the sources it is
+/// built from (a test never runs yesterday's filters).
 pub fn filter_wasm(filter: &str) -> Result<PathBuf> {
-    let path = filters_dir().join(format!("{filter}.wasm"));
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(Error::new(format!(
-            "{} is missing: build the filters with `scripts/build-filters.sh` (or set KDP_FILTERS_DIR)",
-            path.display()
-        )))
-    }
+    artifacts::fresh_wasm(&filters_dir(), filter).map_err(|error| Error::new(error.to_string()))
 }
 
 /// curl: `CURL`, default `/usr/bin/curl`.

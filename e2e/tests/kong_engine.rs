@@ -9,8 +9,14 @@
 //!   2048 bytes, a local response body gets a trailing newline;
 //! - the layout's router: hosts compared as sent, a Host without route gets Kong's 404.
 
-// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
-#![allow(clippy::expect_used, clippy::panic)]
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use kdp_migrate_e2e::echo::EchoServer;
 use kdp_migrate_e2e::harness::{nginx_settings, render_nginx, start_nginx};

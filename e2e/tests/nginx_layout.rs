@@ -2,9 +2,16 @@
 //! chain the declarative config attaches to its route, every filter gets the map as one nginx token, and what the
 //! layout cannot model is refused. (No test here needs Kong's engine, so none has the engine marker in its name.)
 
-// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
-#![allow(clippy::expect_used, clippy::panic)]
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
+use kdp_migrate_core::{Entry, filters};
 use kdp_migrate_e2e::kong_config::{self, Layout, Render};
 use kdp_migrate_e2e::kong_routes::{self, KongRoute};
 use kdp_migrate_e2e::paths;
@@ -78,17 +85,11 @@ fn unquote(token: &str) -> String {
 fn routes_layout_gives_each_host_the_chain_its_route_has() {
     let config = render(Layout::Routes, "{}");
     for (host, chain) in [
-        (SHORT, &["migration_telemetry", "short_domain_router"][..]),
-        (
-            LEGACY1,
-            &["migration_telemetry", "legacy_redirect", "host_rewrite"][..],
-        ),
-        (
-            LEGACY2,
-            &["migration_telemetry", "legacy_redirect", "host_rewrite"][..],
-        ),
-        (LONG1, &["migration_telemetry"][..]),
-        (LONG2, &["migration_telemetry"][..]),
+        (SHORT, filters::chain(Entry::Short)),
+        (LEGACY1, filters::chain(Entry::Legacy)),
+        (LEGACY2, filters::chain(Entry::Legacy)),
+        (LONG1, filters::chain(Entry::Long)),
+        (LONG2, filters::chain(Entry::Long)),
     ] {
         assert_eq!(chain_for(&config, host), chain, "{host}");
     }
@@ -97,12 +98,7 @@ fn routes_layout_gives_each_host_the_chain_its_route_has() {
         4,
         "three chains and the no-route location"
     );
-    for module in [
-        "migration_telemetry",
-        "short_domain_router",
-        "legacy_redirect",
-        "host_rewrite",
-    ] {
+    for module in filters::SEPARATE {
         assert!(
             config.contains(&format!("module {module} '/filters/{module}.wasm';")),
             "{module}"
@@ -118,7 +114,7 @@ fn routes_layout_gives_each_host_the_chain_its_route_has() {
 fn combined_layout_runs_kdp_migrate_alone_on_every_route() {
     let config = render(Layout::Combined, "{}");
     for host in [SHORT, LEGACY1, LEGACY2, LONG1, LONG2] {
-        assert_eq!(chain_for(&config, host), ["kdp_migrate"], "{host}");
+        assert_eq!(chain_for(&config, host), [filters::KDP_MIGRATE], "{host}");
     }
     assert_eq!(config.matches("\n        location @").count(), 2);
     let plain = render(Layout::Plain, "{}");

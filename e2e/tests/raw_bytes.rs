@@ -3,8 +3,14 @@
 //! or the engine's own 4xx, Kong's no-route 404, or the normal routing), never a 5xx from a trapped VM, and the
 //! gateway must go on serving.
 
-// Test helpers outside #[test] functions: clippy.toml's allow-*-in-tests does not reach them.
-#![allow(clippy::expect_used, clippy::panic)]
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use kdp_migrate_e2e::scenario::{LEGACY1, LONG1, SHORT};
 use kdp_migrate_e2e::{Engine, Harness, per_setup};

@@ -1,7 +1,16 @@
-//! Migration-grade HTTP semantics, in both engines (issue 5): response rewriting on the short entry and on the
+//! Migration-grade HTTP semantics, in both engines: response rewriting on the short entry and on the
 //! legacy entry in proxy mode, trailing-slash redirects, observe mode, the canary share and its forcing header,
 //! redirect caching, deprecation signals and 410 after sunset. The echo upstream answers the `Location` /
 //! `Set-Cookie` it is told to through `x-echo-respond-*` request headers.
+
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use kdp_migrate_e2e::scenario::{LEGACY1, LONG1, SHORT, seed_with};
 use kdp_migrate_e2e::{Harness, Request, per_setup};

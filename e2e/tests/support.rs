@@ -1,6 +1,15 @@
 //! The test support itself, with no Wasm filter: the echo upstream, the rendering of `envoy/envoy.yaml`, starting
 //! and stopping Envoy, and the benchmark's native-route baseline (b) doing the same routing job as the filters.
 
+// Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
+// clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use kdp_migrate_e2e::config::{self, Layout, Render};
 use kdp_migrate_e2e::echo::EchoServer;
 use kdp_migrate_e2e::envoy::Envoy;

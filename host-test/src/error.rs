@@ -42,6 +42,14 @@ pub enum LoadError {
         /// Filter name.
         filter: String,
     },
+    /// The configuration cannot be handed over as the chain says (a [`crate::ConfigForm::Json`]
+    /// configuration that is not JSON).
+    Config {
+        /// Filter name.
+        filter: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Instantiating, starting or configuring the filter trapped or failed.
     Start {
         /// Filter name.
@@ -67,6 +75,7 @@ impl LoadError {
             | LoadError::Invalid { filter, .. }
             | LoadError::NotProxyWasm { filter, .. }
             | LoadError::Unknown { filter }
+            | LoadError::Config { filter, .. }
             | LoadError::Start { filter, .. }
             | LoadError::Refused { filter, .. } => filter,
         }
@@ -102,6 +111,7 @@ impl fmt::Display for LoadError {
                 )
             }
             LoadError::Unknown { filter } => write!(f, "filter {filter}: not loaded"),
+            LoadError::Config { filter, reason } => write!(f, "filter {filter}: {reason}"),
             LoadError::Start { filter, reason } => {
                 write!(f, "filter {filter}: failed to start: {reason}")
             }

@@ -25,7 +25,7 @@ mod observation;
 mod request;
 pub mod wasm;
 
-pub use chain::FilterSpec;
+pub use chain::{ConfigForm, FilterSpec};
 pub use clock::Clock;
 pub use engine::{Engine, HeaderMap, Phase, Routing};
 pub use error::LoadError;

@@ -51,3 +51,34 @@ fn every_filter_refuses_a_bad_map_with_the_field_and_the_problem() {
         }
     }
 }
+
+/// Issue #13: Kong 3.9 hands a filter `"legacy_hosts": []` as `"legacy_hosts": {}` (its storage
+/// drops array-ness, `kong/runloop/wasm.lua:381-397` re-encodes with cjson). The Kong engine
+/// models that round trip for a config written as a value; every filter accepts what arrives.
+#[test]
+fn every_filter_accepts_a_map_with_empty_lists_as_kong_delivers_it() {
+    let map = br#"{"short_host":"s.example","long_host":"{api}.l.example","legacy_hosts":[],"apis":[{"name":"api01","legacy_hosts":[]}],"legacy":{"redirect_max_age":1e3,"deprecation_link":"https://d.example/x"}}"#;
+    assert_eq!(
+        String::from_utf8(kdp_migrate_host_test::engine::kong::filter_config(map).unwrap())
+            .unwrap(),
+        r#"{"apis":[{"legacy_hosts":{},"name":"api01"}],"legacy":{"deprecation_link":"https:\/\/d.example\/x","redirect_max_age":1000},"legacy_hosts":{},"long_host":"{api}.l.example","short_host":"s.example"}"#
+    );
+    for engine in ENGINES {
+        for filter in FILTERS {
+            let mut host = Host::new(library(), engine);
+            host.add_chain(&[FilterSpec::json(filter, &map[..])])
+                .unwrap_or_else(|error| panic!("{engine} {filter}: {error}"));
+        }
+    }
+    // A config that is not JSON cannot have been written as a value.
+    let error = Host::new(library(), kdp_migrate_host_test::Engine::Kong)
+        .add_chain(&[FilterSpec::json(FILTERS[0], "{")])
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "filter {}: configuration is not JSON: EOF while parsing an object at line 1 column 1",
+            FILTERS[0]
+        )
+    );
+}

@@ -100,3 +100,28 @@ fn writing_authority_changes_nothing_in_kong_and_the_upstream_host_in_envoy() {
         Some("elsewhere.example")
     );
 }
+
+/// Kong's engine appends a newline to a local response's body and counts it in `Content-Length`
+/// (ngx_wasm_module `ngx_http_wasm_local_response.c:141`; the Kong-engine e2e test
+/// `local_response_bodies_end_with_a_newline` sees it); Envoy sends the body as the filter gave it.
+#[test]
+fn kong_appends_a_newline_to_local_response_bodies() {
+    for engine in common::ENGINES {
+        let mut gateway = common::Gateway::new(engine, &common::seed_map());
+        let observation = gateway.get(common::SHORT, "/nope");
+        let local = observation.local_response.as_ref().unwrap();
+        assert_eq!(local.status, 404, "{engine}");
+        let body = std::str::from_utf8(&local.body).unwrap();
+        let json_end = body.rfind('}').unwrap() + 1;
+        let expected_tail = match engine {
+            Engine::Kong => "\n",
+            Engine::Envoy => "",
+        };
+        assert_eq!(&body[json_end..], expected_tail, "{engine}");
+        assert_eq!(
+            local.headers.get("content-length"),
+            Some(body.len().to_string().as_str()),
+            "{engine}"
+        );
+    }
+}

@@ -8,7 +8,7 @@ use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kdp_migrate_host_test::{Engine, FilterLibrary};
 
-use crate::kong::KongRoutes;
+use crate::kong::{KongRoutes, RouterFlavor};
 use crate::map_document::MapDocument;
 use crate::replay::{Replayer, Summary};
 use crate::traffic::{self, Format};
@@ -28,6 +28,10 @@ pub struct ReplayArgs {
     /// route's and service's filter chains.
     #[arg(long, value_name = "KONG_YAML")]
     kong: Option<PathBuf>,
+    /// kong.conf's `router_flavor` for `--kong`: `traditional_compatible` (Kong's default) or
+    /// `traditional` (where a route's `path_handling: v1` counts).
+    #[arg(long, value_enum, default_value_t = RouterFlavorArg::TraditionalCompatible)]
+    router_flavor: RouterFlavorArg,
     /// The folder of built filters.
     #[arg(long, value_name = "DIR", default_value = "dist/kong-filters")]
     filters: PathBuf,
@@ -49,6 +53,13 @@ enum EngineArg {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum RouterFlavorArg {
+    TraditionalCompatible,
+    Traditional,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 enum FormatArg {
     Auto,
     Kong,
@@ -59,12 +70,21 @@ enum FormatArg {
 /// `Ok(true)` when every request was replayed without error and nothing was skipped.
 pub fn run(args: &ReplayArgs) -> Result<bool, String> {
     let map = MapDocument::load(&args.map).map_err(|error| format!("--map {error}"))?;
+    let flavor = match args.router_flavor {
+        RouterFlavorArg::TraditionalCompatible => RouterFlavor::TraditionalCompatible,
+        RouterFlavorArg::Traditional => RouterFlavor::Traditional,
+    };
     let kong = args
         .kong
         .as_deref()
-        .map(KongRoutes::load)
+        .map(|path| KongRoutes::load(path, flavor))
         .transpose()
         .map_err(|error| format!("--kong {error}"))?;
+    if let (Some(routes), Some(path)) = (&kong, &args.kong) {
+        for warning in routes.warnings() {
+            eprintln!("--kong {}: {warning}", path.display());
+        }
+    }
     let label = args.traffic.display().to_string();
     let bytes =
         std::fs::read(&args.traffic).map_err(|error| format!("--traffic {label}: {error}"))?;

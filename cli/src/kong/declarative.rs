@@ -1,6 +1,8 @@
 //! The subset of Kong's declarative format the replay reads. Unknown fields are ignored: the
 //! file is Kong's, not ours.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -34,12 +36,15 @@ pub(super) struct Service {
 pub(super) struct Route {
     pub name: Option<String>,
     pub id: Option<String>,
-    #[serde(default)]
-    pub hosts: Vec<String>,
-    #[serde(default)]
-    pub paths: Vec<String>,
-    #[serde(default)]
-    pub methods: Vec<String>,
+    /// `None` when absent: an explicit empty list still counts as "plain hosts only" for the
+    /// route's priority (`kong/router/transform.lua:609`).
+    pub hosts: Option<Vec<String>>,
+    pub paths: Option<Vec<String>>,
+    pub methods: Option<Vec<String>>,
+    /// Header name → values (`~*` in front of a value makes it a regex).
+    pub headers: Option<BTreeMap<String, Vec<String>>>,
+    pub snis: Option<Vec<String>>,
+    pub path_handling: Option<String>,
     pub strip_path: Option<bool>,
     pub preserve_host: Option<bool>,
     pub regex_priority: Option<i64>,

@@ -58,7 +58,8 @@ impl Replayer {
     }
 
     /// Builds the chains. Without a Kong configuration every filter gets the map as its
-    /// configuration; with one, the configuration each filter entry carries.
+    /// configuration, as a declarative file would hold it (so the Kong engine hands it over as
+    /// Kong does, after its round trip); with one, the configuration each filter entry carries.
     pub fn new(
         library: &FilterLibrary,
         engine: Engine,
@@ -71,7 +72,7 @@ impl Replayer {
                 let mut chain = |names: &[&str]| {
                     let specs: Vec<FilterSpec> = names
                         .iter()
-                        .map(|name| FilterSpec::new(name, map.json.clone()))
+                        .map(|name| FilterSpec::json(name, map.json.clone()))
                         .collect();
                     host.add_chain(&specs)
                 };
@@ -142,7 +143,7 @@ impl Replayer {
                     .run_with(chain, request, &Routing::default(), &recorded.response)
             }
             Layout::Kong { routes, chains } => {
-                match routes.route(&request.method, &request.host, &request.path) {
+                match routes.route(request) {
                     Some(hit) => match chains.get(hit.index) {
                         Some(&chain) => {
                             self.host

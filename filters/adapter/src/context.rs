@@ -13,7 +13,9 @@ use proxy_wasm::types::Action;
 use crate::abi::{self, HostStatus, LogLevel, MapType};
 use crate::engine::Slot;
 use crate::header_map::HeaderMap;
-use crate::plan::{self, MapFlags, Plan, RecordSink, Rewrite, RewriteCounts, RewriteFor, Summary};
+use crate::plan::{
+    self, DecisionShape, MapFlags, Plan, RecordSink, Rewrite, RewriteCounts, RewriteFor,
+};
 use crate::request::RequestFacts;
 use crate::root::{Configured, Shared};
 
@@ -85,7 +87,7 @@ impl FilterContext {
         let plan = Plan::new(
             self.shared.roles,
             self.shared.engine(),
-            Summary::of(decision),
+            DecisionShape::of(decision),
             MapFlags::of(map),
         );
         if plan.deprecation {
@@ -147,13 +149,12 @@ impl FilterContext {
     /// Carries out the request-phase part of `plan`.
     fn act(&mut self, plan: Plan, decision: &Decision<'_, '_>, facts: &RequestFacts) -> Action {
         let forward = match decision.outcome {
-            Outcome::Respond(respond) if plan.answers => {
-                let response =
-                    LocalResponse::render(decision, &respond, &facts.host, &facts.target);
+            Outcome::Reply(reply) if plan.answers => {
+                let response = LocalResponse::render(decision, &reply, &facts.host, &facts.target);
                 return self.answer(decision, &response);
             }
             Outcome::Forward(forward) => Some(forward),
-            Outcome::Pass | Outcome::Respond(_) => None,
+            Outcome::Pass | Outcome::Reply(_) => None,
         };
         if plan.client_scheme {
             self.client_scheme = Some(facts.client_scheme());

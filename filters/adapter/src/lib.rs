@@ -31,14 +31,16 @@ mod request;
 mod roles;
 mod root;
 
+pub use kdp_migrate_core::filters;
 pub use proxy_wasm;
 pub use roles::Roles;
 pub use root::{root_context, start};
 
-/// Declares a filter: `kdp_migrate_adapter::filter!("short_domain_router", Roles::ROUTER);`
+/// Declares a filter: `kdp_migrate_adapter::filter!(filters::SHORT_DOMAIN_ROUTER, Roles::ROUTER);` — the name is
+/// the one in [`filters`], which Kong and Envoy load the filter under.
 #[macro_export]
 macro_rules! filter {
-    ($name:literal, $roles:expr) => {
+    ($name:expr, $roles:expr) => {
         fn kdp_migrate_root(_context_id: u32) -> Box<dyn $crate::proxy_wasm::traits::RootContext> {
             $crate::root_context($name, $roles)
         }

@@ -14,16 +14,16 @@ use crate::roles::Roles;
 
 /// What the core decided about a request, as far as a plan depends on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Summary {
+pub struct DecisionShape {
     /// The entry the client used.
     pub entry: Entry,
     /// What happens to the request.
-    pub outcome: OutcomeKind,
+    pub outcome: OutcomeShape,
 }
 
 /// What happens to a request, without the details.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OutcomeKind {
+pub enum OutcomeShape {
     /// Forwarded unchanged.
     Pass,
     /// Forwarded with a new Host, and with a new path and `X-Forwarded-*` when those are set.
@@ -34,21 +34,21 @@ pub enum OutcomeKind {
         forwarded: bool,
     },
     /// Answered locally.
-    Respond,
+    Reply,
 }
 
-impl Summary {
-    /// The summary of `decision`.
-    pub fn of(decision: &Decision<'_, '_>) -> Summary {
-        Summary {
+impl DecisionShape {
+    /// The shape of `decision`.
+    pub fn of(decision: &Decision<'_, '_>) -> DecisionShape {
+        DecisionShape {
             entry: decision.entry,
             outcome: match decision.outcome {
-                Outcome::Pass => OutcomeKind::Pass,
-                Outcome::Forward(forward) => OutcomeKind::Forward {
+                Outcome::Pass => OutcomeShape::Pass,
+                Outcome::Forward(forward) => OutcomeShape::Forward {
                     path: forward.path.is_some(),
                     forwarded: forward.forwarded.is_some(),
                 },
-                Outcome::Respond(_) => OutcomeKind::Respond,
+                Outcome::Reply(_) => OutcomeShape::Reply,
             },
         }
     }
@@ -156,14 +156,14 @@ pub enum RewriteCounts {
 }
 
 impl Plan {
-    /// The plan of a filter with `roles` on `engine` for a request decided as `summary` under a
+    /// The plan of a filter with `roles` on `engine` for a request decided as `shape` under a
     /// map with `flags`.
-    pub fn new(roles: Roles, engine: &Engine, summary: Summary, flags: MapFlags) -> Plan {
-        let entry = summary.entry;
+    pub fn new(roles: Roles, engine: &Engine, shape: DecisionShape, flags: MapFlags) -> Plan {
+        let entry = shape.entry;
         let owns_forward = roles.owns_forward(entry);
-        let (forwards, path, forwarded) = match summary.outcome {
-            OutcomeKind::Forward { path, forwarded } => (true, path, forwarded),
-            OutcomeKind::Pass | OutcomeKind::Respond => (false, false, false),
+        let (forwards, path, forwarded) = match shape.outcome {
+            OutcomeShape::Forward { path, forwarded } => (true, path, forwarded),
+            OutcomeShape::Pass | OutcomeShape::Reply => (false, false, false),
         };
         let writes_forward = forwards && owns_forward;
         // Kong sends the Service's host upstream unless told otherwise; elsewhere the long host
@@ -196,7 +196,7 @@ impl Plan {
             },
         });
         Plan {
-            answers: summary.outcome == OutcomeKind::Respond && roles.owns_answer(entry),
+            answers: shape.outcome == OutcomeShape::Reply && roles.owns_answer(entry),
             upstream_path: (writes_forward && path).then_some(engine.upstream_path),
             upstream_host: (writes_forward || writes_long_host).then_some(engine.upstream_host),
             forwarded: (writes_forward && forwarded).then_some(engine.forwarded),
@@ -208,7 +208,7 @@ impl Plan {
                 && engine.passes_rewrite_counts(),
             deprecation: roles.legacy_redirect
                 && entry == Entry::Legacy
-                && summary.outcome != OutcomeKind::Respond,
+                && shape.outcome != OutcomeShape::Reply,
             record,
         }
     }

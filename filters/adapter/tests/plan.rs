@@ -14,8 +14,8 @@
 use kdp_migrate_adapter::Roles;
 use kdp_migrate_adapter::engine::{Engine, Slot};
 use kdp_migrate_adapter::plan::{
-    self, MapFlags, OutcomeKind, Plan, Record, RecordSink, Rewrite, RewriteCounts, RewriteFor,
-    Summary,
+    self, DecisionShape, MapFlags, OutcomeShape, Plan, Record, RecordSink, Rewrite, RewriteCounts,
+    RewriteFor,
 };
 use kdp_migrate_core::{ClientFacts, Entry, MigrationMap, TelemetrySink};
 
@@ -33,49 +33,49 @@ const ROLES: [(&str, Roles); 5] = [
 ];
 
 // What the core decides, by entry (`MigrationMap::decide`; see `summaries_of_real_decisions`).
-const SHORT_FORWARD: Summary = Summary {
+const SHORT_FORWARD: DecisionShape = DecisionShape {
     entry: Entry::Short,
-    outcome: OutcomeKind::Forward {
+    outcome: OutcomeShape::Forward {
         path: true,
         forwarded: true,
     },
 };
-const SHORT_ANSWER: Summary = Summary {
+const SHORT_ANSWER: DecisionShape = DecisionShape {
     entry: Entry::Short,
-    outcome: OutcomeKind::Respond,
+    outcome: OutcomeShape::Reply,
 };
 /// `unmatched: pass`.
-const SHORT_PASS: Summary = Summary {
+const SHORT_PASS: DecisionShape = DecisionShape {
     entry: Entry::Short,
-    outcome: OutcomeKind::Pass,
+    outcome: OutcomeShape::Pass,
 };
 /// Proxy mode, or the proxied share of a canary: a new Host only.
-const LEGACY_PROXY: Summary = Summary {
+const LEGACY_PROXY: DecisionShape = DecisionShape {
     entry: Entry::Legacy,
-    outcome: OutcomeKind::Forward {
+    outcome: OutcomeShape::Forward {
         path: false,
         forwarded: false,
     },
 };
 /// Redirect, 400, 410.
-const LEGACY_ANSWER: Summary = Summary {
+const LEGACY_ANSWER: DecisionShape = DecisionShape {
     entry: Entry::Legacy,
-    outcome: OutcomeKind::Respond,
+    outcome: OutcomeShape::Reply,
 };
 /// Observe mode.
-const LEGACY_PASS: Summary = Summary {
+const LEGACY_PASS: DecisionShape = DecisionShape {
     entry: Entry::Legacy,
-    outcome: OutcomeKind::Pass,
+    outcome: OutcomeShape::Pass,
 };
-const LONG: Summary = Summary {
+const LONG: DecisionShape = DecisionShape {
     entry: Entry::Long,
-    outcome: OutcomeKind::Pass,
+    outcome: OutcomeShape::Pass,
 };
-const UNKNOWN: Summary = Summary {
+const UNKNOWN: DecisionShape = DecisionShape {
     entry: Entry::Unknown,
-    outcome: OutcomeKind::Pass,
+    outcome: OutcomeShape::Pass,
 };
-const SUMMARIES: [Summary; 8] = [
+const SHAPES: [DecisionShape; 8] = [
     SHORT_FORWARD,
     SHORT_ANSWER,
     SHORT_PASS,
@@ -154,7 +154,7 @@ const LOG_PASSED_COUNTS: Option<Record> = Some(Record {
     rewrite_counts: RewriteCounts::FilterState,
 });
 
-fn rows() -> Vec<(Roles, &'static Engine, Summary, MapFlags, Plan)> {
+fn rows() -> Vec<(Roles, &'static Engine, DecisionShape, MapFlags, Plan)> {
     vec![
         // short_domain_router: short-host answers and forwards, rewriting their responses. In
         // Envoy its rewrite counts go to filter state: telemetry, first in the chain, sees the
@@ -611,11 +611,11 @@ fn name(roles: Roles) -> &'static str {
 
 #[test]
 fn each_filter_plans_its_own_work_on_each_engine() {
-    for (roles, engine, summary, flags, expected) in rows() {
+    for (roles, engine, shape, flags, expected) in rows() {
         assert_eq!(
-            Plan::new(roles, engine, summary, flags),
+            Plan::new(roles, engine, shape, flags),
             expected,
-            "{} on {}, {summary:?}, {flags:?}",
+            "{} on {}, {shape:?}, {flags:?}",
             name(roles),
             engine.name
         );
@@ -623,11 +623,11 @@ fn each_filter_plans_its_own_work_on_each_engine() {
 }
 
 /// Every combination the table has no row for.
-fn every_case() -> impl Iterator<Item = (&'static Engine, Summary, MapFlags)> {
+fn every_case() -> impl Iterator<Item = (&'static Engine, DecisionShape, MapFlags)> {
     ENGINES.into_iter().flat_map(|engine| {
-        SUMMARIES
+        SHAPES
             .into_iter()
-            .flat_map(move |summary| FLAGS.into_iter().map(move |flags| (engine, summary, flags)))
+            .flat_map(move |shape| FLAGS.into_iter().map(move |flags| (engine, shape, flags)))
     })
 }
 
@@ -640,15 +640,15 @@ const SPLIT: [Roles; 4] = [
 
 #[test]
 fn every_answer_and_upstream_write_has_one_owner_in_the_split_chain() {
-    for (engine, summary, flags) in every_case() {
-        let plans = SPLIT.map(|roles| Plan::new(roles, engine, summary, flags));
+    for (engine, shape, flags) in every_case() {
+        let plans = SPLIT.map(|roles| Plan::new(roles, engine, shape, flags));
         let owners = |part: fn(&Plan) -> bool| plans.iter().filter(|plan| part(plan)).count();
-        let case = format!("{} {summary:?} {flags:?}", engine.name);
-        let answered = summary.outcome == OutcomeKind::Respond
-            && matches!(summary.entry, Entry::Short | Entry::Legacy);
+        let case = format!("{} {shape:?} {flags:?}", engine.name);
+        let answered = shape.outcome == OutcomeShape::Reply
+            && matches!(shape.entry, Entry::Short | Entry::Legacy);
         assert_eq!(owners(|p| p.answers), usize::from(answered), "{case}");
-        let forwarded = matches!(summary.outcome, OutcomeKind::Forward { .. });
-        let long_host = summary.entry == Entry::Long && !engine.keeps_client_host;
+        let forwarded = matches!(shape.outcome, OutcomeShape::Forward { .. });
+        let long_host = shape.entry == Entry::Long && !engine.keeps_client_host;
         assert_eq!(
             owners(|p| p.upstream_host.is_some()),
             usize::from(forwarded || long_host),
@@ -666,11 +666,11 @@ fn every_answer_and_upstream_write_has_one_owner_in_the_split_chain() {
 
 #[test]
 fn the_combined_filter_does_what_the_split_chain_does() {
-    for (engine, summary, flags) in every_case() {
+    for (engine, shape, flags) in every_case() {
         let [router, legacy, host, telemetry] =
-            SPLIT.map(|roles| Plan::new(roles, engine, summary, flags));
-        let all = Plan::new(Roles::ALL, engine, summary, flags);
-        let case = format!("{} {summary:?} {flags:?}", engine.name);
+            SPLIT.map(|roles| Plan::new(roles, engine, shape, flags));
+        let all = Plan::new(Roles::ALL, engine, shape, flags);
+        let case = format!("{} {shape:?} {flags:?}", engine.name);
         let applied = router.rewrite.or(host.rewrite);
         assert_eq!(
             all,
@@ -697,14 +697,14 @@ fn the_combined_filter_does_what_the_split_chain_does() {
 
 #[test]
 fn counts_are_passed_in_filter_state_exactly_where_telemetry_reads_them() {
-    for (engine, summary, flags) in every_case() {
-        let plans = SPLIT.map(|roles| Plan::new(roles, engine, summary, flags));
+    for (engine, shape, flags) in every_case() {
+        let plans = SPLIT.map(|roles| Plan::new(roles, engine, shape, flags));
         let passed = plans.iter().any(|plan| plan.passes_rewrite_counts);
         let read = plans.iter().any(|plan| {
             plan.record
                 .is_some_and(|record| record.rewrite_counts == RewriteCounts::FilterState)
         });
-        let case = format!("{} {summary:?} {flags:?}", engine.name);
+        let case = format!("{} {shape:?} {flags:?}", engine.name);
         // Passed only where read; read on such engines whether or not a rewrite happened.
         assert!(!passed || read, "{case}");
         assert_eq!(read, engine.passes_rewrite_counts(), "{case}");
@@ -766,7 +766,7 @@ fn summaries_of_real_decisions() {
     ];
     for (host, target, expected) in cases {
         let decision = map.decide(host, target, &NoClient);
-        assert_eq!(Summary::of(&decision), expected, "{host}{target}");
+        assert_eq!(DecisionShape::of(&decision), expected, "{host}{target}");
     }
     let pass = MigrationMap::from_json(
         br#"{ "short_host": "short.example", "long_host": "{api}.long.example",
@@ -774,7 +774,7 @@ fn summaries_of_real_decisions() {
     )
     .unwrap();
     assert_eq!(
-        Summary::of(&pass.decide("short.example", "/nope", &NoClient)),
+        DecisionShape::of(&pass.decide("short.example", "/nope", &NoClient)),
         SHORT_PASS
     );
 }

@@ -143,9 +143,9 @@ pub struct Forward<'m, 'r> {
     pub forwarded: Option<(&'m str, &'m str)>,
 }
 
-/// Why the filter answers instead of the upstream.
+/// What kind of reply the filter sends instead of forwarding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Answer<'m, 'r> {
+pub enum ReplyKind<'m, 'r> {
     /// A redirect; `cache_control` for legacy redirects.
     Redirect {
         /// Where to.
@@ -161,13 +161,13 @@ pub enum Answer<'m, 'r> {
     Gone,
 }
 
-/// A local response: status and reason.
+/// The filter answers the client itself (a local response): status and kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Respond<'m, 'r> {
+pub struct Reply<'m, 'r> {
     /// The HTTP status.
     pub status: u16,
     /// Why.
-    pub answer: Answer<'m, 'r>,
+    pub kind: ReplyKind<'m, 'r>,
 }
 
 /// What happens to the request.
@@ -178,7 +178,7 @@ pub enum Outcome<'m, 'r> {
     /// Forwarded with changes.
     Forward(Forward<'m, 'r>),
     /// Answered by the filter.
-    Respond(Respond<'m, 'r>),
+    Reply(Reply<'m, 'r>),
 }
 
 impl Outcome<'_, '_> {
@@ -187,8 +187,8 @@ impl Outcome<'_, '_> {
         match self {
             Outcome::Pass => Action::Pass,
             Outcome::Forward(_) => Action::Proxy,
-            Outcome::Respond(respond) if (300..400).contains(&respond.status) => Action::Redirect,
-            Outcome::Respond(_) => Action::Reject,
+            Outcome::Reply(reply) if (300..400).contains(&reply.status) => Action::Redirect,
+            Outcome::Reply(_) => Action::Reject,
         }
     }
 }
@@ -257,20 +257,20 @@ impl MigrationMap {
     }
 
     fn decide_short<'m, 'r>(&'m self, target: ScannedTarget<'r>) -> Decision<'m, 'r> {
-        let respond = |status, answer| Outcome::Respond(Respond { status, answer });
+        let reply = |status, kind| Outcome::Reply(Reply { status, kind });
         let raw = target.raw;
         // One prefix match: the API (also for telemetry on a refused path) and what follows it.
         let matched = self.match_slashes(raw.path, &target.slashes);
         let api = matched.map(|(api, _)| api);
         let outcome = if let Err(reason) = target.safety {
-            respond(400, Answer::UnsafePath(reason))
+            reply(400, ReplyKind::UnsafePath(reason))
         } else {
             match matched {
                 None if self.unmatched() == Unmatched::Pass => Outcome::Pass,
-                None => respond(404, Answer::NoApi),
-                Some((api, "")) if self.trailing_slash() == TrailingSlash::Redirect => respond(
+                None => reply(404, ReplyKind::NoApi),
+                Some((api, "")) if self.trailing_slash() == TrailingSlash::Redirect => reply(
                     308,
-                    Answer::Redirect {
+                    ReplyKind::Redirect {
                         location: Location {
                             origin: None,
                             prefix: api.prefix(),
@@ -323,25 +323,25 @@ fn decide_legacy<'m, 'r>(
             query: raw.query,
         },
     };
-    let respond = |status, answer| Outcome::Respond(Respond { status, answer });
+    let reply = |status, kind| Outcome::Reply(Reply { status, kind });
     let proxy = Outcome::Forward(Forward {
         host: api.long_host(),
         path: None,
         forwarded: None,
     });
     let guarded = if let Err(reason) = target.safety {
-        Some(respond(400, Answer::UnsafePath(reason)))
+        Some(reply(400, ReplyKind::UnsafePath(reason)))
     } else if policy.is_gone(client.now_unix()) {
-        Some(respond(410, Answer::Gone))
+        Some(reply(410, ReplyKind::Gone))
     } else {
         None
     };
     let redirect_or_canary = || {
         guarded.unwrap_or_else(|| {
             if redirects_client(policy, client) {
-                respond(
+                reply(
                     policy.status,
-                    Answer::Redirect {
+                    ReplyKind::Redirect {
                         location: successor,
                         cache_control: Some(&policy.cache_control),
                     },

@@ -7,7 +7,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::value::MapAccessDeserializer;
-use serde::de::{Error as _, MapAccess, Visitor};
+use serde::de::{Error as _, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
 
 /// The whole document.
@@ -18,7 +18,7 @@ pub(crate) struct MapDocument {
     pub short_host: Option<String>,
     #[serde(default, deserialize_with = "present")]
     pub long_host: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list")]
     pub legacy_hosts: Vec<String>,
     #[serde(default, deserialize_with = "objects")]
     pub apis: Option<Vec<ApiDocument>>,
@@ -59,12 +59,101 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
     }
 }
 
+/// A JSON list, or `{}` read as the empty list: Kong 3.9 stores a declarative file's `[]` without
+/// its array-ness and hands it to the filter as `{}` (kong/runloop/wasm.lua:381-397, after
+/// kong/db/declarative/marshaller.lua). An object with members is still refused:
+/// `invalid type: map, expected a sequence`.
+#[derive(Debug)]
+pub(crate) struct List<T>(pub Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ListVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+            type Value = List<T>;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(List(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                match map.next_key::<serde::de::IgnoredAny>()? {
+                    None => Ok(List(Vec::new())),
+                    Some(_) => Err(A::Error::invalid_type(Unexpected::Map, &self)),
+                }
+            }
+        }
+        // serde_json's `deserialize_struct` takes a list or an object and names anything else as
+        // not "a sequence" (the visitor's words); `deserialize_any` would do too, for 2 KB more
+        // of the filter.
+        deserializer.deserialize_struct("List", &[], ListVisitor(PhantomData))
+    }
+}
+
+fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Vec<T>, D::Error> {
+    List::deserialize(deserializer).map(|List(items)| items)
+}
+
+/// [`present`] for a [`List`].
+fn present_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    present::<D, List<T>>(deserializer).map(|list| list.map(|List(items)| items))
+}
+
 fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<Vec<T>>, D::Error> {
+    // `apis` keeps serde's list: Kong's schema refuses an empty `apis` (`minItems: 1`), so `{}`
+    // never reaches the filter here.
     match Option::<Vec<Object<T>>>::deserialize(deserializer)? {
         Some(list) => Ok(Some(list.into_iter().map(|Object(item)| item).collect())),
         None => Err(D::Error::custom("is required and must not be null")),
+    }
+}
+
+/// A non-negative integer in any JSON notation: `300`, `300.0`, `3e2`, `-0`. Kong's schema
+/// validator calls any whole number an integer (lua-resty-ljsonschema: `fmod(v, 1.0) == 0.0`),
+/// and Kong re-encodes numbers on their way to the filter with 16 significant digits (`1e2` →
+/// `100`, `-0.0` → `-0`, 10^16 → `1e+16`). Anything else keeps serde's message for a `u64`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Whole(pub u64);
+
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct WholeVisitor;
+        impl Visitor<'_> for WholeVisitor {
+            type Value = Whole;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("u64")
+            }
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Whole, E> {
+                Ok(Whole(value))
+            }
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Whole, E> {
+                u64::try_from(value)
+                    .map(Whole)
+                    .map_err(|_| E::invalid_value(Unexpected::Signed(value), &self))
+            }
+            fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Whole, E> {
+                // 2^64 is the first whole number above u64::MAX; -0.0 is zero.
+                if value.fract() == 0.0 && value > -1.0 && value < 18_446_744_073_709_551_616.0 {
+                    Ok(Whole(value as u64))
+                } else {
+                    Err(E::invalid_type(Unexpected::Float(value), &self))
+                }
+            }
+        }
+        // serde_json's `deserialize_u64` parses any number and hands it to visit_u64, visit_i64
+        // or visit_f64 as written; other types get its "expected u64" message.
+        deserializer.deserialize_u64(WholeVisitor)
     }
 }
 
@@ -119,7 +208,7 @@ pub(crate) struct ApiDocument {
     pub prefix: Option<String>,
     #[serde(default, deserialize_with = "present")]
     pub long_host: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_list")]
     pub legacy_hosts: Option<Vec<String>>,
     /// Boxed: few APIs have a block, and the list of 10,000 documents is moved around while it
     /// is read; inline, the block was more than half of each entry.
@@ -157,15 +246,15 @@ pub(crate) struct LegacyDocument {
     #[serde(default, deserialize_with = "present")]
     pub target: Option<RedirectTarget>,
     #[serde(default, deserialize_with = "present")]
-    pub status: Option<u64>,
+    pub status: Option<Whole>,
     #[serde(default, deserialize_with = "present")]
     pub scheme: Option<Scheme>,
     #[serde(default, deserialize_with = "present")]
-    pub redirect_percent: Option<u64>,
+    pub redirect_percent: Option<Whole>,
     #[serde(default, deserialize_with = "present")]
     pub redirect_header: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    pub redirect_max_age: Option<u64>,
+    pub redirect_max_age: Option<Whole>,
     #[serde(default, deserialize_with = "present")]
     pub deprecation: Option<String>,
     #[serde(default, deserialize_with = "present")]

@@ -119,6 +119,8 @@ pub enum Problem {
     BadStatus(u64),
     /// A percentage above 100.
     BadPercent(u64),
+    /// A `redirect_max_age` above 2^53 − 1, which Kong 3.9 would not hand the filter exactly.
+    BadMaxAge(u64),
     /// Not an RFC 3339 timestamp.
     BadTimestamp(String),
     /// The sunset comes before the deprecation.
@@ -178,6 +180,10 @@ impl fmt::Display for Problem {
                 "{status} is not an allowed redirect status (301, 302, 303, 307, 308)"
             ),
             Problem::BadPercent(percent) => write!(f, "{percent} is not a percentage (0 to 100)"),
+            Problem::BadMaxAge(max_age) => write!(
+                f,
+                "{max_age} is above 9007199254740991 (2^53 - 1), the largest number of seconds Kong passes on exactly"
+            ),
             Problem::BadTimestamp(value) => write!(
                 f,
                 "{value:?} is not an RFC 3339 timestamp (e.g. 2026-12-31T00:00:00Z)"

@@ -25,6 +25,15 @@ pub const SHIPPED: [&str; 5] = [
     KDP_MIGRATE,
 ];
 
+/// The four separate filters in the order one chain in front of every entry runs them (as Envoy's
+/// listener does): telemetry first, then the legacy answers, the legacy Host, the short-domain router.
+pub const SEPARATE: [&str; 4] = [
+    MIGRATION_TELEMETRY,
+    LEGACY_REDIRECT,
+    HOST_REWRITE,
+    SHORT_DOMAIN_ROUTER,
+];
+
 /// The chain of separate filters in front of requests of `entry`, in order: telemetry first, so
 /// that it records the request as the client sent it before the others rewrite it.
 pub fn chain(entry: Entry) -> &'static [&'static str] {

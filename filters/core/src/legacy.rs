@@ -2,12 +2,17 @@
 
 use std::sync::Arc;
 
-use crate::document::{AfterSunset, LegacyAction, LegacyDocument, RedirectTarget, Scheme};
+use crate::document::{AfterSunset, LegacyAction, LegacyDocument, RedirectTarget, Scheme, Whole};
 use crate::error::{ConfigError, FieldPath, Problem};
 use crate::timestamp;
 
 /// Redirect statuses a legacy rule may use.
 pub const REDIRECT_STATUSES: [u16; 5] = [301, 302, 303, 307, 308];
+
+/// The largest `legacy.redirect_max_age`: 2^53 − 1, the largest integer Kong 3.9 hands a filter
+/// exactly (its Lua numbers are doubles, and cjson writes 16 significant digits: from 10^16 on a
+/// value arrives rounded, in exponent form). The schema has the same `maximum`.
+pub const MAX_REDIRECT_MAX_AGE: u64 = 9_007_199_254_740_991;
 
 /// Default `legacy.redirect_max_age` in seconds.
 pub const DEFAULT_MAX_AGE: u64 = 300;
@@ -66,7 +71,7 @@ impl LegacyPolicy {
 
 /// Checks the fields present in one `legacy` block; `path` is where the block sits (`legacy`, `apis[2].legacy`).
 pub(crate) fn check_block(block: &LegacyDocument, path: FieldPath<'_>) -> Result<(), ConfigError> {
-    if let Some(status) = block.status
+    if let Some(Whole(status)) = block.status
         && !REDIRECT_STATUSES
             .iter()
             .any(|&allowed| u64::from(allowed) == status)
@@ -76,12 +81,20 @@ pub(crate) fn check_block(block: &LegacyDocument, path: FieldPath<'_>) -> Result
             Problem::BadStatus(status),
         ));
     }
-    if let Some(percent) = block.redirect_percent
+    if let Some(Whole(percent)) = block.redirect_percent
         && percent > 100
     {
         return Err(ConfigError::new(
             format!("{path}.redirect_percent"),
             Problem::BadPercent(percent),
+        ));
+    }
+    if let Some(Whole(max_age)) = block.redirect_max_age
+        && max_age > MAX_REDIRECT_MAX_AGE
+    {
+        return Err(ConfigError::new(
+            format!("{path}.redirect_max_age"),
+            Problem::BadMaxAge(max_age),
         ));
     }
     if let Some(name) = &block.redirect_header
@@ -181,6 +194,7 @@ fn build(
     let max_age = own
         .redirect_max_age
         .or(inherited.redirect_max_age)
+        .map(|Whole(max_age)| max_age)
         .unwrap_or(DEFAULT_MAX_AGE);
     Ok(LegacyPolicy {
         action: own.action.or(inherited.action).unwrap_or_default(),
@@ -188,13 +202,13 @@ fn build(
         status: own
             .status
             .or(inherited.status)
-            .and_then(|status| u16::try_from(status).ok())
+            .and_then(|Whole(status)| u16::try_from(status).ok())
             .unwrap_or(308),
         scheme: own.scheme.or(inherited.scheme).unwrap_or_default(),
         redirect_percent: own
             .redirect_percent
             .or(inherited.redirect_percent)
-            .and_then(|percent| u8::try_from(percent).ok())
+            .and_then(|Whole(percent)| u8::try_from(percent).ok())
             .unwrap_or(100),
         redirect_header: text(|block| &block.redirect_header)
             .map(|name| name.to_ascii_lowercase().into_boxed_str()),
@@ -263,7 +277,7 @@ mod tests {
     fn apis_that_override_nothing_share_the_maps_policy() {
         let global = LegacyDocument {
             deprecation: Some("2026-01-01T00:00:00Z".into()),
-            redirect_max_age: Some(60),
+            redirect_max_age: Some(Whole(60)),
             ..LegacyDocument::default()
         };
         let own = LegacyDocument {
@@ -290,7 +304,7 @@ mod tests {
     #[test]
     fn max_age_zero_means_no_store() {
         let zero = LegacyDocument {
-            redirect_max_age: Some(0),
+            redirect_max_age: Some(Whole(0)),
             ..LegacyDocument::default()
         };
         assert_eq!(

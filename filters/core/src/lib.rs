@@ -45,7 +45,7 @@ mod timestamp;
 mod verdict;
 
 pub use decision::{
-    Action, Answer, ClientFacts, Decision, Forward, Location, Outcome, RedirectStage, Respond,
+    Action, ClientFacts, Decision, Forward, Location, Outcome, RedirectStage, Reply, ReplyKind,
     UpstreamPath, bucket, client_key,
 };
 pub use document::{

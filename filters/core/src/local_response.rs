@@ -1,7 +1,7 @@
 //! The responses the filters send themselves: redirects, 400, 404 and 410, with small JSON bodies
 //! that say what happened, so that a client developer can act on them without reading our logs.
 
-use crate::decision::{Answer, Decision, Respond};
+use crate::decision::{Decision, Reply, ReplyKind};
 use crate::signal;
 
 /// A local response ready to send.
@@ -16,16 +16,16 @@ pub struct LocalResponse {
 }
 
 impl LocalResponse {
-    /// Renders `respond`, a decision's answer for the request to `host` + `target` (as sent).
+    /// Renders `reply`, a decision's answer for the request to `host` + `target` (as sent).
     pub fn render(
         decision: &Decision<'_, '_>,
-        respond: &Respond<'_, '_>,
+        reply: &Reply<'_, '_>,
         host: &str,
         target: &str,
     ) -> Self {
         let mut headers = Vec::with_capacity(5);
-        let body = match respond.answer {
-            Answer::Redirect {
+        let body = match reply.kind {
+            ReplyKind::Redirect {
                 location,
                 cache_control,
             } => {
@@ -35,20 +35,20 @@ impl LocalResponse {
                 }
                 None
             }
-            Answer::UnsafePath(reason) => Some(serde_json::json!({
+            ReplyKind::UnsafePath(reason) => Some(serde_json::json!({
                 "error": "unsafe_path",
                 "reason": reason.code(),
                 "message": reason.to_string(),
                 "host": host,
                 "path": target,
             })),
-            Answer::NoApi => Some(serde_json::json!({
+            ReplyKind::NoApi => Some(serde_json::json!({
                 "error": "no_api",
                 "message": "no API is served under this path",
                 "host": host,
                 "path": target,
             })),
-            Answer::Gone => Some(serde_json::json!({
+            ReplyKind::Gone => Some(serde_json::json!({
                 "error": "gone",
                 "message": "this entry is past its sunset; use the successor URL",
                 "successor": decision.successor.map(|successor| successor.render()),
@@ -62,7 +62,7 @@ impl LocalResponse {
             json.to_string()
         });
         LocalResponse {
-            status: respond.status,
+            status: reply.status,
             headers,
             body,
         }

@@ -4,7 +4,7 @@
 //! callbacks; deciding again in the response and log phases would triple the per-request work. A
 //! verdict owns everything those phases need and costs nothing to build for a forward or a pass.
 
-use crate::decision::{Action, Answer, Decision, Outcome, RedirectStage};
+use crate::decision::{Action, Decision, Outcome, RedirectStage, ReplyKind};
 use crate::map::{Api, Entry, MigrationMap};
 
 /// The part of a [`Decision`] that outlives the request's borrowed text.
@@ -47,12 +47,12 @@ impl Verdict {
             would: decision.would.map(|would| Would {
                 action: would.action(),
                 status: match would {
-                    Outcome::Respond(respond) => Some(respond.status),
+                    Outcome::Reply(reply) => Some(reply.status),
                     Outcome::Pass | Outcome::Forward(_) => None,
                 },
                 location: match would {
-                    Outcome::Respond(respond) => match respond.answer {
-                        Answer::Redirect { location, .. } => Some(location.render()),
+                    Outcome::Reply(reply) => match reply.kind {
+                        ReplyKind::Redirect { location, .. } => Some(location.render()),
                         _ => None,
                     },
                     Outcome::Pass | Outcome::Forward(_) => None,
@@ -79,11 +79,11 @@ impl Verdict {
 
 fn reason_of(outcome: &Outcome<'_, '_>) -> Option<&'static str> {
     match outcome {
-        Outcome::Respond(respond) => match respond.answer {
-            Answer::UnsafePath(reason) => Some(reason.code()),
-            Answer::NoApi => Some("no_api"),
-            Answer::Gone => Some("gone"),
-            Answer::Redirect { .. } => None,
+        Outcome::Reply(reply) => match reply.kind {
+            ReplyKind::UnsafePath(reason) => Some(reason.code()),
+            ReplyKind::NoApi => Some("no_api"),
+            ReplyKind::Gone => Some("gone"),
+            ReplyKind::Redirect { .. } => None,
         },
         Outcome::Pass | Outcome::Forward(_) => None,
     }

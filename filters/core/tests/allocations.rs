@@ -205,11 +205,11 @@ fn other_decisions_measured() {
     }
     // Rendering a legacy redirect's Location: the one String a redirect needs.
     let decision = map.decide("api01.old.test", "/x?q=1", &plain);
-    let Outcome::Respond(respond) = decision.outcome else {
+    let Outcome::Reply(reply) = decision.outcome else {
         panic!("{:?}", decision.outcome)
     };
     let render = allocations_per_call(|| {
-        if let kdp_migrate_core::Answer::Redirect { location, .. } = black_box(&respond).answer {
+        if let kdp_migrate_core::ReplyKind::Redirect { location, .. } = black_box(&reply).kind {
             black_box(location.render());
         }
     });

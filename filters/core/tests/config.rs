@@ -157,6 +157,18 @@ fn values_of_the_wrong_type_or_variant_are_refused() {
         ),
         (doc!(r#""apis":{}"#), "apis: invalid type: map, expected a sequence at line 1 column 65"),
         (
+            doc!(r#""apis":[{"name":"a","legacy_hosts":{"0":"x.test"}}]"#),
+            "apis[0].legacy_hosts: invalid type: map, expected a sequence at line 1 column 97",
+        ),
+        (
+            doc!(r#""apis":[{"name":"a"}],"legacy":{"redirect_max_age":1.5}"#),
+            "legacy.redirect_max_age: invalid type: floating point `1.5`, expected u64 at line 1 column 112",
+        ),
+        (
+            doc!(r#""apis":[{"name":"a"}],"legacy":{"redirect_percent":-0.5}"#),
+            "legacy.redirect_percent: invalid type: floating point `-0.5`, expected u64 at line 1 column 113",
+        ),
+        (
             doc!(r#""apis":[{"name":7}]"#),
             "apis[0].name: invalid type: integer `7`, expected a string at line 1 column 75",
         ),
@@ -1002,4 +1014,48 @@ fn telemetry_sink_defaults_to_the_log_and_takes_filter_state() {
     assert_eq!(log.telemetry(), TelemetrySink::Log);
     let state = accepts(doc!(r#""apis":[{"name":"a"}],"telemetry":"filter_state""#));
     assert_eq!(state.telemetry(), TelemetrySink::FilterState);
+}
+
+/// What Kong 3.9 hands a filter for a map its schema accepted (kong-3.9.3.md §6): an empty list
+/// arrives as `{}`, whole numbers may arrive as `-0` or in exponent form, `/` as `\/`, and
+/// members in another order. The core reads them as the map that was written.
+#[test]
+fn maps_as_kong_delivers_them_are_accepted() {
+    let written = accepts(doc!(
+        r#""legacy_hosts":[],"apis":[{"name":"a","legacy_hosts":[],"prefix":"/a/b"}],"legacy":{"redirect_percent":0,"redirect_max_age":9007199254740991,"deprecation_link":"https://docs.test/x"}"#
+    ));
+    let delivered = accepts(
+        r#"{"apis":[{"legacy_hosts":{},"name":"a","prefix":"\/a\/b"}],"legacy":{"deprecation_link":"https:\/\/docs.test\/x","redirect_max_age":9007199254740991,"redirect_percent":-0},"legacy_hosts":{},"long_host":"{api}.long.test","short_host":"dev-01.test"}"#,
+    );
+    assert_eq!(written.apis(), delivered.apis());
+    assert_eq!(written.short_host(), delivered.short_host());
+    // Whole numbers in any notation, as Kong's validator calls them integers.
+    let map = accepts(doc!(
+        r#""apis":[{"name":"a"}],"legacy":{"status":3.07e2,"redirect_percent":5e1,"redirect_max_age":1e+15}"#
+    ));
+    let policy = map.apis()[0].legacy();
+    assert_eq!(
+        (
+            policy.status,
+            policy.redirect_percent,
+            &*policy.cache_control
+        ),
+        (307, 50, "max-age=1000000000000000")
+    );
+}
+
+/// `redirect_max_age` stops at 2^53 - 1: above it Kong would hand the filter another number.
+#[test]
+fn redirect_max_age_stays_where_kong_keeps_it_exact() {
+    accepts(doc!(
+        r#""apis":[{"name":"a"}],"legacy":{"redirect_max_age":9007199254740991}"#
+    ));
+    refuses(
+        doc!(r#""apis":[{"name":"a"}],"legacy":{"redirect_max_age":9007199254740992}"#),
+        "legacy.redirect_max_age: 9007199254740992 is above 9007199254740991 (2^53 - 1), the largest number of seconds Kong passes on exactly",
+    );
+    refuses(
+        doc!(r#""apis":[{"name":"a","legacy":{"redirect_max_age":1e+16}}]"#),
+        "apis[0].legacy.redirect_max_age: 10000000000000000 is above 9007199254740991 (2^53 - 1), the largest number of seconds Kong passes on exactly",
+    );
 }

@@ -2,7 +2,7 @@
 //! (observe, canary, redirect, sunset).
 //!
 //! Each row is `(Host, raw target, expected decision)`, the decision written as one line by
-//! `common::summary`: `<entry>/<api>: <outcome> [stage=…] [would=(…)]`.
+//! `common::shape`: `<entry>/<api>: <outcome> [stage=…] [would=(…)]`.
 
 // Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
 // clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{BASE, Client, Silent, build, check_invariants, map_with, summary};
+use common::{BASE, Client, Silent, build, check_invariants, map_with, shape};
 use kdp_migrate_core::{ClientFacts, MigrationMap, Outcome, bucket, client_key};
 
 /// Runs a table against one map and one client; the assertion message prints the input.
@@ -31,7 +31,7 @@ impl DecideTest<'_> {
             let input = format!("Host: {host:?}, target: {target:?}");
             let decision = self.map.decide(host, target, self.client);
             check_invariants(&decision, &input);
-            assert_eq!(summary(&decision), expected, "{input}");
+            assert_eq!(shape(&decision), expected, "{input}");
         }
     }
 }
@@ -723,19 +723,19 @@ fn canary_is_stable_per_client() {
     let map = map_with(r#""legacy": {"redirect_percent": 50}"#);
     for i in 0..200 {
         let client = Client::peer(&format!("198.51.100.{i}:{}", 1000 + i));
-        let first = summary(&map.decide("api01.old.test", "/x", &client));
+        let first = shape(&map.decide("api01.old.test", "/x", &client));
         for _ in 0..5 {
             assert_eq!(
-                summary(&map.decide("api01.old.test", "/x", &client)),
+                shape(&map.decide("api01.old.test", "/x", &client)),
                 first,
                 "client {client:?}"
             );
         }
         // Another port, another path, another API of the same canary: the same side.
         let other_port = Client::peer(&format!("198.51.100.{i}:9"));
-        let side = |summary: &str| summary.contains(": 308 ");
+        let side = |shape: &str| shape.contains(": 308 ");
         assert_eq!(
-            side(&summary(&map.decide("api02.old.test", "/y?z", &other_port))),
+            side(&shape(&map.decide("api02.old.test", "/y?z", &other_port))),
             side(&first),
             "client {i}"
         );
@@ -757,9 +757,9 @@ fn canary_share_is_close_to_the_percentage() {
             let client = Client::default().header("x-forwarded-for", &address);
             let decision = map.decide("api01.old.test", "/x", &client);
             match decision.outcome {
-                Outcome::Respond(respond) if respond.status == 308 => redirected += 1,
+                Outcome::Reply(reply) if reply.status == 308 => redirected += 1,
                 Outcome::Forward(_) => {}
-                _ => panic!("{address}: {}", summary(&decision)),
+                _ => panic!("{address}: {}", shape(&decision)),
             }
             assert_eq!(
                 decision.stage.map(|s| s.as_str()),
@@ -782,7 +782,7 @@ fn canary_share_is_close_to_the_percentage() {
         for i in 0..1000 {
             let client = Client::peer(&format!("203.0.113.{}:{i}", i % 256));
             let decision = map.decide("api01.old.test", "/x", &client);
-            let line = summary(&decision);
+            let line = shape(&decision);
             assert!(
                 line.contains(expected) && line.ends_with(&format!("stage={stage}")),
                 "{percent} %: {line}"
@@ -834,7 +834,7 @@ fn canary_client_is_the_first_forwarded_hop_else_the_peer_without_port() {
     ];
     for (client, expected) in cases {
         let decision = map.decide("api01.old.test", "/x", &client);
-        assert_eq!(summary(&decision), expected, "{client:?}");
+        assert_eq!(shape(&decision), expected, "{client:?}");
     }
 
     for (client, key) in [
@@ -855,7 +855,7 @@ fn canary_client_is_the_first_forwarded_hop_else_the_peer_without_port() {
         assert_eq!(client_key(&client), key, "{client:?}");
     }
     // An IPv6 peer with and without brackets and port is one client.
-    let v6 = |peer: &str| summary(&map.decide("api01.old.test", "/x", &Client::peer(peer)));
+    let v6 = |peer: &str| shape(&map.decide("api01.old.test", "/x", &Client::peer(peer)));
     assert_eq!(v6("[2001:db8::1]:443"), v6("2001:db8::1"));
 }
 
@@ -896,7 +896,7 @@ fn the_forcing_header_always_redirects() {
             client = client.header("x-kdp-redirect", value);
         }
         assert_eq!(
-            summary(&map.decide("api01.old.test", "/x", &client)),
+            shape(&map.decide("api01.old.test", "/x", &client)),
             expected,
             "x-kdp-redirect: {value:?}"
         );
@@ -906,11 +906,11 @@ fn the_forcing_header_always_redirects() {
         map_with(r#""legacy": {"redirect_percent": 50, "redirect_header": "x-kdp-redirect"}"#);
     let forced = Client::peer(&outside).header("x-kdp-redirect", "1");
     assert_eq!(
-        summary(&half.decide("api01.old.test", "/x", &forced)),
+        shape(&half.decide("api01.old.test", "/x", &forced)),
         redirect
     );
     assert_eq!(
-        summary(&half.decide("api01.old.test", "/x", &Client::peer(&outside))),
+        shape(&half.decide("api01.old.test", "/x", &Client::peer(&outside))),
         proxy
     );
 }
@@ -953,28 +953,28 @@ fn after_sunset_gone_answers_410() {
         ),
     ] {
         assert_eq!(
-            summary(&map.decide("api01.old.test", "/x", &Client::at(now))),
+            shape(&map.decide("api01.old.test", "/x", &Client::at(now))),
             expected,
             "now = {now}"
         );
     }
     // An unsafe path is still a 400, sunset or not; the short and long hosts never expire.
     assert_eq!(
-        summary(&gone.decide("api01.old.test", "/../x", &Client::at(SUNSET))),
+        shape(&gone.decide("api01.old.test", "/../x", &Client::at(SUNSET))),
         "legacy/api01: 400 dot_segment stage=redirect"
     );
     assert_eq!(
-        summary(&gone.decide("api01.long.test", "/x", &Silent)),
+        shape(&gone.decide("api01.long.test", "/x", &Silent)),
         "long/api01: pass"
     );
     assert_eq!(
-        summary(&gone.decide("dev-01.test", "/api01/x", &Silent)),
+        shape(&gone.decide("dev-01.test", "/api01/x", &Silent)),
         "short/api01: proxy api01.long.test /x xfh=dev-01.test xfp=/api01"
     );
     // `after_sunset: gone` without a sunset never fires.
     let no_sunset = map_with(r#""legacy": {"after_sunset": "gone"}"#);
     assert_eq!(
-        summary(&no_sunset.decide("api01.old.test", "/x", &Client::at(i64::MAX))),
+        shape(&no_sunset.decide("api01.old.test", "/x", &Client::at(i64::MAX))),
         redirect
     );
 }
@@ -1187,7 +1187,7 @@ fn redirects_keep_the_bytes_a_url_parser_would_encode() {
     let mismatches: Vec<String> = rows
         .iter()
         .filter_map(|&(map, host, target, expected)| {
-            let got = summary(&map.decide(host, target, &client));
+            let got = shape(&map.decide(host, target, &client));
             (got != expected).then(|| format!("{host} {target:?}: got {got:?}"))
         })
         .collect();

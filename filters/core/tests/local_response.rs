@@ -33,10 +33,10 @@ fn check(
 ) {
     let input = format!("Host: {host:?}, target: {target:?}");
     let decision = map.decide(host, target, client);
-    let Outcome::Respond(respond) = decision.outcome else {
+    let Outcome::Reply(reply) = decision.outcome else {
         panic!("{input}: no local response: {:?}", decision.outcome);
     };
-    let response = LocalResponse::render(&decision, &respond, host, target);
+    let response = LocalResponse::render(&decision, &reply, host, target);
     assert_eq!(response.status, expected.status, "{input}");
     let headers: Vec<(&str, &str)> = response
         .headers
@@ -315,10 +315,10 @@ fn legacy_400_carries_the_signals_too() {
     let map = map_with(SIGNALS);
     let target = "/a/../b";
     let decision = map.decide("api01.old.test", target, &Client::at(0));
-    let Outcome::Respond(respond) = decision.outcome else {
+    let Outcome::Reply(reply) = decision.outcome else {
         panic!("{:?}", decision.outcome)
     };
-    let response = LocalResponse::render(&decision, &respond, "api01.old.test", target);
+    let response = LocalResponse::render(&decision, &reply, "api01.old.test", target);
     assert_eq!(response.status, 400);
     let names: Vec<&str> = response.headers.iter().map(|(name, _)| *name).collect();
     assert_eq!(names, ["deprecation", "sunset", "link", "content-type"]);
@@ -363,8 +363,8 @@ fn no_header_value_carries_cr_lf_or_nul() {
             let decision = map.decide("api01.old.test", target, &Client::default());
             // A local response carries the signals itself; a forwarded one gets them from the adapter.
             let headers = match decision.outcome {
-                Outcome::Respond(respond) => {
-                    LocalResponse::render(&decision, &respond, "api01.old.test", target).headers
+                Outcome::Reply(reply) => {
+                    LocalResponse::render(&decision, &reply, "api01.old.test", target).headers
                 }
                 _ => deprecation_headers(&decision),
             };

@@ -1,5 +1,5 @@
 //! The `kdp_migrate` filter: see docs/architecture.md ("Roles") for what it acts on.
 
-use kdp_migrate_adapter::Roles;
+use kdp_migrate_adapter::{Roles, filters};
 
-kdp_migrate_adapter::filter!("kdp_migrate", Roles::ALL);
+kdp_migrate_adapter::filter!(filters::KDP_MIGRATE, Roles::ALL);

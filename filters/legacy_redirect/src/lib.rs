@@ -1,5 +1,5 @@
 //! The `legacy_redirect` filter: see docs/architecture.md ("Roles") for what it acts on.
 
-use kdp_migrate_adapter::Roles;
+use kdp_migrate_adapter::{Roles, filters};
 
-kdp_migrate_adapter::filter!("legacy_redirect", Roles::LEGACY_REDIRECT);
+kdp_migrate_adapter::filter!(filters::LEGACY_REDIRECT, Roles::LEGACY_REDIRECT);

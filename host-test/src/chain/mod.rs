@@ -27,7 +27,7 @@ use store::HostState;
 use wasmtime::{Engine as WasmEngine, Store};
 
 use crate::clock::Clock;
-use crate::engine::{Engine, Routing};
+use crate::engine::{Engine, Routing, kong};
 use crate::error::LoadError;
 use crate::log_record::LogRecord;
 use crate::metrics::SharedMetrics;
@@ -44,16 +44,43 @@ const ROOT_CONTEXT: u32 = 1;
 pub struct FilterSpec {
     /// The filter's name in the library (its `.wasm` file name).
     pub name: String,
-    /// What `get_plugin_configuration` returns.
+    /// The configuration as the gateway's configuration holds it.
     pub config: Vec<u8>,
+    /// How the engine hands `config` to the filter.
+    pub form: ConfigForm,
+}
+
+/// How a filter's configuration is written in the gateway's configuration, which decides what
+/// `get_plugin_configuration` returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ConfigForm {
+    /// Bytes handed over as they are: a string `config` in Kong (`kong/runloop/wasm.lua:384-391`),
+    /// and any configuration in Envoy.
+    #[default]
+    Raw,
+    /// The JSON text of a `config` written as a value (an object…) in Kong's declarative file. The
+    /// Kong engine hands the filter what Kong 3.9 makes of it on the way
+    /// ([`crate::engine::kong::filter_config`]): empty lists become `{}`, numbers get 16
+    /// significant digits, `/` is escaped, keys come in another order. Envoy: as written.
+    Json,
 }
 
 impl FilterSpec {
-    /// A filter with this configuration.
+    /// A filter whose configuration is handed over byte for byte ([`ConfigForm::Raw`]).
     pub fn new(name: &str, config: impl Into<Vec<u8>>) -> Self {
         Self {
             name: name.to_owned(),
             config: config.into(),
+            form: ConfigForm::Raw,
+        }
+    }
+
+    /// A filter configured with a JSON value written in Kong's declarative file
+    /// ([`ConfigForm::Json`]): in the Kong engine it goes through Kong's round trip.
+    pub fn json(name: &str, config: impl Into<Vec<u8>>) -> Self {
+        Self {
+            form: ConfigForm::Json,
+            ..Self::new(name, config)
         }
     }
 }
@@ -87,6 +114,21 @@ pub(crate) struct Chain {
     metrics: SharedMetrics,
 }
 
+/// What `get_plugin_configuration` returns to the filter in this engine.
+fn configuration(engine: Engine, spec: &FilterSpec) -> Result<Vec<u8>, LoadError> {
+    match (engine, spec.form) {
+        (Engine::Kong, ConfigForm::Json) => {
+            kong::filter_config(&spec.config).map_err(|reason| LoadError::Config {
+                filter: spec.name.clone(),
+                reason: reason.to_string(),
+            })
+        }
+        (Engine::Kong | Engine::Envoy, ConfigForm::Raw | ConfigForm::Json) => {
+            Ok(spec.config.clone())
+        }
+    }
+}
+
 impl Chain {
     /// Instantiates and configures every filter. Metrics go into the shared `metrics`; what the
     /// filters log while starting goes into `logs`.
@@ -103,7 +145,7 @@ impl Chain {
             .map(|spec| {
                 Ok(Member {
                     module: library.module(&spec.name)?.clone(),
-                    configuration: Arc::from(spec.config.as_slice()),
+                    configuration: Arc::from(configuration(engine, spec)?),
                     entry: None,
                     unavailable: None,
                 })

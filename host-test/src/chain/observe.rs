@@ -59,7 +59,7 @@ pub(super) fn wire_count(len: usize) -> u32 {
 
 /// A local response as both engines send it: the filter's headers, plus a `text/plain`
 /// content type for a body sent without one, and the length.
-pub(super) fn local_headers(pending: &PendingResponse) -> Vec<(String, String)> {
+pub(super) fn local_headers(pending: &PendingResponse, body_len: usize) -> Vec<(String, String)> {
     let mut headers = pending.headers.clone();
     let has = |name: &str| {
         pending
@@ -71,7 +71,7 @@ pub(super) fn local_headers(pending: &PendingResponse) -> Vec<(String, String)> 
         headers.push(("content-type".to_owned(), "text/plain".to_owned()));
     }
     if !has("content-length") {
-        headers.push(("content-length".to_owned(), pending.body.len().to_string()));
+        headers.push(("content-length".to_owned(), body_len.to_string()));
     }
     headers
 }

@@ -189,9 +189,9 @@ impl<'c> Run<'c> {
     }
 
     fn respond_locally(&mut self, pending: &PendingResponse) {
-        let headers = local_headers(pending);
-        self.stream()
-            .respond(pending.status, &headers, pending.body.clone());
+        let body = self.engine().local_response_body(&pending.body);
+        let headers = local_headers(pending, body.len());
+        self.stream().respond(pending.status, &headers, body);
     }
 
     /// Kong runs every filter's response steps in chain order; Envoy encodes in reverse order

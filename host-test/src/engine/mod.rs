@@ -1,10 +1,10 @@
 //! The engines the host behaves like, and what each does to a request: how it presents the
 //! request to the filters ([`stream`]), what properties it answers ([`properties`]), how Kong's
-//! proxy location works ([`kong`]), nginx's URI normalisation ([`uri`]), and what the upstream
+//! proxy location works and what Kong does to a filter's configuration ([`kong`]), nginx's URI normalisation ([`uri`]), and what the upstream
 //! receives ([`upstream`]).
 
 pub(crate) mod headers;
-pub(crate) mod kong;
+pub mod kong;
 pub(crate) mod properties;
 pub(crate) mod routing;
 pub(crate) mod stream;
@@ -34,6 +34,18 @@ pub enum Engine {
 }
 
 impl Engine {
+    /// The body a client receives for a local response a filter sent with `body`: Kong's engine
+    /// appends a newline to a non-empty one, and `Content-Length` counts it (ngx_wasm_module 9136e46,
+    /// `src/http/ngx_http_wasm_local_response.c:141`, seen by the Kong-engine e2e test
+    /// `local_response_bodies_end_with_a_newline`); Envoy sends it as it is.
+    pub(crate) fn local_response_body(self, body: &[u8]) -> Vec<u8> {
+        let mut sent = body.to_vec();
+        if self == Engine::Kong && !body.is_empty() {
+            sent.push(b'\n');
+        }
+        sent
+    }
+
     /// `kong` or `envoy`.
     pub fn as_str(self) -> &'static str {
         match self {

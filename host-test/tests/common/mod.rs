@@ -115,7 +115,7 @@ impl Gateway {
         let mut chain = |names: &[&str]| {
             let specs: Vec<FilterSpec> = names
                 .iter()
-                .map(|name| FilterSpec::new(name, map))
+                .map(|name| FilterSpec::json(name, map))
                 .collect();
             host.add_chain(&specs).unwrap()
         };

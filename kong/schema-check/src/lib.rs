@@ -8,10 +8,16 @@
 //! - a model of how Kong 3.9's Prometheus plugin turns a Proxy-Wasm metric key into a series
 //!   ([`kong_prometheus_series`]), so the label patterns are tested the way Kong applies them.
 //!
+//! - what Kong 3.9's own validator (lua-resty-ljsonschema) sees that a draft-04 validator does
+//!   not: Lua numbers ([`as_lua_numbers`]) and PCRE's `$` ([`pcre_patterns`]); [`kong_validator`]
+//!   puts both together.
+//!
 //! Regenerate the `meta.json` files after editing the schema or the label patterns with
 //! `kong/gen-meta.sh` (it runs the `meta` test with `KDP_REGENERATE_META=1`).
 
+use jsonschema::{PatternOptions, Validator};
 use regex::Regex;
+use serde_json::Value;
 use std::path::PathBuf;
 
 /// Every filter that ships in `dist/kong-filters/` with a `meta.json`.
@@ -71,6 +77,101 @@ fn indent_tail(text: &str) -> String {
     out
 }
 
+/// A config value as Kong 3.9's validator sees it: numbers are Lua doubles, so a whole number is
+/// an integer whatever its notation (`308.0`, `3e2`, `-0`; lua-resty-ljsonschema types integers
+/// with `math.fmod(v, 1.0) == 0.0`), where a draft-04 validator takes only `308` as an integer.
+/// Whole numbers within `i64`/`u64` become integers; everything else is unchanged.
+pub fn as_lua_numbers(value: &Value) -> Value {
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            let float = number.as_f64().unwrap_or(f64::NAN);
+            if float.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&float) {
+                Value::from(float as u64)
+            } else if float.fract() == 0.0 && (-9_223_372_036_854_775_808.0..0.0).contains(&float) {
+                Value::from(float as i64)
+            } else {
+                value.clone()
+            }
+        }
+        Value::Array(items) => Value::Array(items.iter().map(as_lua_numbers).collect()),
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(name, member)| (name.clone(), as_lua_numbers(member)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// A regex whose `$` means what it means in PCRE (Kong runs schema patterns with `ngx.re.find`,
+/// lua-resty-ljsonschema `init.lua:46-50`): the end of the subject **or just before a final
+/// newline**, written for Rust's `regex` as `(?:\n?\z)`. `$` inside a class or escaped is left
+/// alone. (Python's `re` has the same `$`; `kong/README.md` says how it was cross-checked.)
+pub fn pcre_dollar(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut in_class = false;
+    let mut escaped = false;
+    for c in pattern.chars() {
+        match c {
+            _ if escaped => {
+                escaped = false;
+                out.push(c);
+            }
+            '\\' => {
+                escaped = true;
+                out.push(c);
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            '$' if !in_class => out.push_str("(?:\\n?$)"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The schema with every `pattern` rewritten by [`pcre_dollar`].
+pub fn pcre_patterns(schema: &Value) -> Value {
+    match schema {
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(name, member)| {
+                    let member = match (name.as_str(), member) {
+                        ("pattern", Value::String(pattern)) => Value::String(pcre_dollar(pattern)),
+                        _ => pcre_patterns(member),
+                    };
+                    (name.clone(), member)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(pcre_patterns).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A draft-04 validator that judges like Kong 3.9's: PCRE's `$` in patterns; use it on
+/// [`as_lua_numbers`] of the value. (Not modelled: that an empty table satisfies both
+/// `"type": "object"` and `"type": "array"` in Kong, `ljs@init.lua:442-447`.)
+pub fn kong_validator(config_schema: &Value) -> Result<Validator, String> {
+    jsonschema::draft4::options()
+        .with_pattern_options(PatternOptions::regex())
+        .build(&pcre_patterns(config_schema))
+        .map_err(|error| error.to_string())
+}
+
+/// Whether Kong 3.9 accepts `value` as the config of a filter with this validator.
+pub fn kong_accepts(validator: &Validator, value: &Value) -> bool {
+    validator.is_valid(&as_lua_numbers(value))
+}
+
 /// One entry of `metrics.label_patterns`, compiled.
 #[derive(Debug)]
 pub struct LabelPattern {
@@ -128,6 +229,24 @@ pub fn kong_prometheus_series(key: &str, patterns: &[LabelPattern]) -> Option<Se
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pcre_dollar_also_matches_before_a_final_newline() {
+        assert_eq!(pcre_dollar("^a$"), "^a(?:\\n?$)");
+        assert_eq!(pcre_dollar("^[$]\\$$"), "^[$]\\$(?:\\n?$)");
+        let pcre = Regex::new(&pcre_dollar("^[a-z]+$")).unwrap();
+        assert!(pcre.is_match("abc") && pcre.is_match("abc\n"));
+        assert!(!pcre.is_match("abc\n\n") && !pcre.is_match("abc\nd"));
+    }
+
+    #[test]
+    fn whole_numbers_are_integers_to_lua() {
+        let value: Value = serde_json::from_str(r#"{"a":[308.0,-0.0,3e2,1.5,-2.0,7]}"#).unwrap();
+        assert_eq!(
+            as_lua_numbers(&value).to_string(),
+            r#"{"a":[308,0,300,1.5,-2,7]}"#
+        );
+    }
 
     #[test]
     fn render_meta_embeds_sources_reindented() {

@@ -22,7 +22,7 @@ use std::fs;
 
 use jsonschema::Validator;
 use kdp_migrate_core::MigrationMap;
-use kdp_migrate_schema_check::kong_dir;
+use kdp_migrate_schema_check::{kong_accepts, kong_dir, kong_validator};
 use serde_json::{Value, json};
 
 /// xorshift64*: deterministic, good enough to spread choices.
@@ -48,11 +48,12 @@ impl Rng {
     }
 }
 
+/// The schema as Kong 3.9 judges with it: PCRE's `$`, values seen as Lua numbers ([`compare`]).
 fn validator() -> Validator {
     let meta: Value =
         serde_json::from_slice(&fs::read(kong_dir().join("kdp_migrate.meta.json")).unwrap())
             .unwrap();
-    jsonschema::draft4::new(&meta["config_schema"]).unwrap()
+    kong_validator(&meta["config_schema"]).unwrap()
 }
 
 fn seed() -> Value {
@@ -75,7 +76,7 @@ fn compare(
     tally: &mut Tally,
     allowed: impl Fn(bool, &Result<(), String>) -> bool,
 ) {
-    let schema = validator.is_valid(map);
+    let schema = kong_accepts(validator, map);
     let core = MigrationMap::from_json(&serde_json::to_vec(map).unwrap())
         .map(drop)
         .map_err(|e| e.to_string());

@@ -84,14 +84,15 @@ fn routes(config: &Value) -> Vec<Route> {
     routes
 }
 
-/// The route Kong picks for `host` + `path` among these routes: hosts match exactly (no wildcard
+/// The route Kong picks for `host` + `path` among these routes: hosts match exactly and
+/// case-sensitively, as Kong 3.9 compares them (Kong/kong#14198; no wildcard
 /// is used in kong.yml, checked below), regex paths as Kong runs them; a route with more criteria
 /// (hosts + paths) wins over hosts alone, then the higher `regex_priority`. `None` = Kong's own 404.
 fn kong_route<'r>(routes: &'r [Route], host: &str, path: &str) -> Option<&'r Route> {
     let path = path.split_once('?').map_or(path, |(path, _)| path);
     let mut matching: Vec<&Route> = routes
         .iter()
-        .filter(|r| r.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)))
+        .filter(|r| r.hosts.iter().any(|h| h == host))
         .filter(|r| r.regex_paths.is_empty() || r.regex_paths.iter().any(|re| re.is_match(path)))
         .collect();
     let rank = |r: &Route| (usize::from(!r.regex_paths.is_empty()), r.regex_priority);

@@ -1,4 +1,4 @@
-//! Shared by the integration tests: a scripted client, map builders and a one-line summary of a
+//! Shared by the integration tests: a scripted client, map builders and a one-line shape of a
 //! decision, so that each table row reads `host, target → what happens`.
 //!
 //! Each test binary uses only part of this module.
@@ -13,7 +13,7 @@
 )]
 #![allow(dead_code)]
 
-use kdp_migrate_core::{Answer, ClientFacts, Decision, MigrationMap, Outcome};
+use kdp_migrate_core::{ClientFacts, Decision, MigrationMap, Outcome, ReplyKind};
 
 /// The hosts of [`BASE`], spelled once.
 pub const SHORT: &str = "dev-01.test";
@@ -129,26 +129,26 @@ pub fn outcome(outcome: &Outcome<'_, '_>) -> String {
             }
             line
         }
-        Outcome::Respond(respond) => match respond.answer {
-            Answer::Redirect {
+        Outcome::Reply(reply) => match reply.kind {
+            ReplyKind::Redirect {
                 location,
                 cache_control,
             } => {
-                let mut line = format!("{} {}", respond.status, location.render());
+                let mut line = format!("{} {}", reply.status, location.render());
                 if let Some(cache_control) = cache_control {
                     line.push_str(&format!(" cache={cache_control}"));
                 }
                 line
             }
-            Answer::UnsafePath(reason) => format!("{} {}", respond.status, reason.code()),
-            Answer::NoApi => format!("{} no_api", respond.status),
-            Answer::Gone => format!("{} gone", respond.status),
+            ReplyKind::UnsafePath(reason) => format!("{} {}", reply.status, reason.code()),
+            ReplyKind::NoApi => format!("{} no_api", reply.status),
+            ReplyKind::Gone => format!("{} gone", reply.status),
         },
     }
 }
 
 /// A decision in one line: `<entry>/<api or ->: <outcome> [stage=…] [would=(…)]`.
-pub fn summary(decision: &Decision<'_, '_>) -> String {
+pub fn shape(decision: &Decision<'_, '_>) -> String {
     let mut line = format!(
         "{}/{}: {}",
         decision.entry.as_str(),
@@ -172,8 +172,8 @@ pub fn check_invariants(decision: &Decision<'_, '_>, input: &str) {
         .into_iter()
         .flatten()
     {
-        if let Outcome::Respond(respond) = outcome
-            && let Answer::Redirect { location, .. } = respond.answer
+        if let Outcome::Reply(reply) = outcome
+            && let ReplyKind::Redirect { location, .. } = reply.kind
         {
             locations.push(location.render());
         }
