@@ -137,10 +137,11 @@ def children(pid):
 
 
 def start_kong(key, out, nginx_bin, config_bin, layout, upstream_port, core=None, filters_dir=None, map_path=None,
-               wasmtime_cache=None, wasmtime_flags=(), master=False):
+               wasmtime_cache=None, wasmtime_flags=(), master=False, wrapper=(), ready_s=120):
     """Kong's engine on e2e/nginx/kong-proxy.conf rendered by kdp-e2e-kong-config with `layout`, its error log at
     info (the telemetry lines) in `out`. One process (the template's `master_process off`) unless `master`: then
-    a master and one worker, as Kong runs nginx, and `pid` is the worker's."""
+    a master and one worker, as Kong runs nginx, and `pid` is the worker's. `wrapper`: a command that runs nginx
+    (valgrind)."""
     listen = free_port()
     prefix = os.path.join(out, f"nginx-{key}")
     os.makedirs(prefix, exist_ok=True)
@@ -167,10 +168,11 @@ def start_kong(key, out, nginx_bin, config_bin, layout, upstream_port, core=None
     with open(conf, "w") as f:
         f.write(config)
     stderr = open(os.path.join(prefix, "stderr.log"), "ab")
-    cmd = ([] if core is None else ["taskset", "-c", core]) + [nginx_bin, "-p", prefix, "-c", conf, "-e", error_log]
+    cmd = ([] if core is None else ["taskset", "-c", core]) + list(wrapper) + \
+        [nginx_bin, "-p", prefix, "-c", conf, "-e", error_log]
     p = own(subprocess.Popen(cmd, stdout=stderr, stderr=stderr, stdin=subprocess.DEVNULL))
     # Kong's own 404 for a Host no route names: nginx serves.
-    wait_until(120, lambda: get(listen, "ready.invalid", "/", timeout=2)[0] == 404, f"nginx {key}", p, error_log)
+    wait_until(ready_s, lambda: get(listen, "ready.invalid", "/", timeout=2)[0] == 404, f"nginx {key}", p, error_log)
     pid = p.pid
     if master:
         workers = children(p.pid)
