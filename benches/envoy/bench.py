@@ -62,15 +62,21 @@ REFERENCE_DIR = ENV.get("REFERENCE_DIR", "")
 REFERENCES = ("n", "m")  # configs whose filter is a benchmark reference, not ours
 # More configurations for experiments, e.g. EXTRA_LAYOUTS="r=chain:short_domain_router t=chain:migration_telemetry"
 # (any layout kdp-e2e-envoy-config takes); their sanity check only asks for a 2xx or 3xx answer.
+# "key=layout@dir" takes that config's filters from dir (an older build side by side).
+FILTER_DIRS = {}
 for spec in ENV.get("EXTRA_LAYOUTS", "").split():
     k, v = spec.split("=", 1)
-    LAYOUTS[k] = v
+    LAYOUTS[k], _, d = v.partition("@")
+    if d:
+        FILTER_DIRS[k] = d
+sbs.same_answers(SCENARIOS, LAYOUTS)
 NAMES = {"a": "a plain proxy", "b": "b native routes", "n": "n no-op Wasm filter (floor)",
          "m": "m minimal job filter", "cf": "cf kdp_migrate, record via the access log",
          "c": "c kdp_migrate (combined)", "c2": "c2 chain of separate filters"}
 ORDER = ["a", "b", "n", "m", "c", "cf", "c2"]
 PAIRS = [("c", "b"), ("c", "a"), ("c2", "b"), ("c2", "a"), ("b", "a"), ("n", "a"), ("c", "n"), ("c2", "n"),
-         ("m", "b"), ("m", "a"), ("c", "m"), ("cf", "b"), ("cf", "a"), ("cf", "m"), ("cf", "c"), ("cf", "n")]
+         ("m", "b"), ("m", "a"), ("c", "m"), ("cf", "b"), ("cf", "a"), ("cf", "m"), ("cf", "c"), ("cf", "n"),
+         ("c0", "n"), ("c0", "b"), ("c", "c0")]
 
 
 def filter_state_args():
@@ -94,6 +100,7 @@ def counters(admin):
 
 def start_envoy(key, upstream_port, extra_config_args):
     args = list(extra_config_args) + (["--filters-dir", REFERENCE_DIR] if key in REFERENCES else []) + \
+        (["--filters-dir", FILTER_DIRS[key]] if key in FILTER_DIRS else []) + \
         (filter_state_args() if key == "cf" else [])
     gateway = gateways.start_envoy(key, sbs.OUT, ENVOY, CONFIG, LAYOUTS[key], upstream_port,
                                    core=sbs.GATEWAY_CORE, extra_args=args)
@@ -103,10 +110,10 @@ def start_envoy(key, upstream_port, extra_config_args):
 
 def verdicts(rows):
     """The targets: issue 4's against the native routes (b, or plain Envoy for pass-through), and issue 12's
-    against the do-nothing filter (n)."""
+    against the do-nothing filter (n). c0: an older build of c (EXTRA_LAYOUTS="c0=combined@dir")."""
     out = []
     for scenario in SCENARIOS:
-        for num in ("c", "cf", "m"):
+        for num in ("c", "c0", "cf", "m"):
             den = "a" if scenario == "pass" else "b"
             pairs = sbs.paired(rows, scenario, num, den)
             target = {"rewrite": 0.85, "redirect": 0.75}.get(scenario)

@@ -15,7 +15,8 @@ map (kong/map.json). Configurations:
       short_domain_router; legacy host migration_telemetry + legacy_redirect + host_rewrite; long host
       migration_telemetry
 More for experiments with EXTRA_LAYOUTS, e.g. "t=chain:migration_telemetry c4=chain:migration_telemetry,
-legacy_redirect,host_rewrite,short_domain_router" (any layout kdp-e2e-kong-config takes).
+legacy_redirect,host_rewrite,short_domain_router" (any layout kdp-e2e-kong-config takes); "key=layout@dir" takes
+that config's filters from dir, e.g. "c0=combined@target/before/filters" to run an older build side by side.
 
 Scenarios: rewrite (short host, /api01/v1/items?id=7 -> api01's long host, prefix stripped), redirect (legacy
 host -> 308), pass (long host). nginx runs one process (`master_process off`, the template's), the worker, pinned
@@ -58,18 +59,22 @@ CASES_SPEC = ENV.get("CASES", "rewrite:a,b,n,c,c2 redirect:b,n,c,c2 pass:a,b,n,c
 LAYOUTS = {"a": "plain", "b": "native", "n": "chain:noop", "c": "combined", "c2": "routes"}
 REFERENCE_DIR = ENV.get("REFERENCE_DIR", "")
 REFERENCES = ("n",)  # configs whose filter is a benchmark reference, not ours
+FILTER_DIRS = {}  # configs whose filters come from another directory (EXTRA_LAYOUTS "key=layout@dir")
 for spec in ENV.get("EXTRA_LAYOUTS", "").split():
     k, v = spec.split("=", 1)
-    LAYOUTS[k] = v
+    LAYOUTS[k], _, d = v.partition("@")
+    if d:
+        FILTER_DIRS[k] = d
+sbs.same_answers(SCENARIOS, LAYOUTS)
 NAMES = {"a": "a Kong's location, no filter", "b": "b nginx doing the job (native)",
          "n": "n do-nothing Wasm filter (floor)", "c": "c kdp_migrate", "c2": "c2 kong.yml's chains"}
 ORDER = ["a", "b", "n", "c", "c2"]
 PAIRS = [("c", "n"), ("c2", "n"), ("c", "b"), ("c2", "b"), ("n", "b"), ("b", "a"), ("n", "a"), ("c", "a"),
-         ("c2", "c")]
+         ("c2", "c"), ("c0", "n"), ("c20", "n"), ("c0", "b"), ("c20", "b"), ("c", "c0"), ("c2", "c20")]
 
 
 def start_nginx(key, upstream_port):
-    filters_dir = REFERENCE_DIR if key in REFERENCES else ENV.get("FILTERS_DIR")
+    filters_dir = REFERENCE_DIR if key in REFERENCES else FILTER_DIRS.get(key, ENV.get("FILTERS_DIR"))
     gateway = gateways.start_kong(key, sbs.OUT, NGINX, CONFIG, LAYOUTS[key], upstream_port, core=sbs.GATEWAY_CORE,
                                   filters_dir=filters_dir, map_path=ENV.get("MAP"),
                                   wasmtime_cache=ENV.get("WASMTIME_CACHE"),
@@ -77,30 +82,31 @@ def start_nginx(key, upstream_port):
     return gateway, key not in ("a", "b") + REFERENCES, None
 
 
-def verdicts(rows):
-    """Issue 12's targets, from the paired medians: what the filters add over the floor (n) and over nginx doing
-    the job (b)."""
+def verdicts(rows, single="c", chain="c2"):
+    """Issue 12's targets, from the paired medians, for kdp_migrate (`single`) and kong.yml's chains (`chain`):
+    what they add over the floor (n) and over nginx doing the job (b)."""
     out = []
 
     def cpu(scenario, num, den):
         return sbs.med(sbs.deltas(sbs.paired(rows, scenario, num, den)))
 
     for scenario in ("rewrite", "pass"):
-        pairs = sbs.paired(rows, scenario, "c", "n")
+        pairs = sbs.paired(rows, scenario, single, "n")
         if pairs:
             m = sbs.med(sbs.ratios(pairs, "rps"))
-            out.append(f"{scenario}: c/n req/s {m:.2f} (target ≥ 0.90; kdp_migrate adds {cpu(scenario, 'c', 'n'):+.1f}"
-                       f" µs/req over the floor) {'MET' if m >= 0.90 else 'NOT MET'}")
-    redirect, rewrite = cpu("redirect", "c", "b"), cpu("rewrite", "c", "b")
+            out.append(f"{scenario}: {single}/n req/s {m:.2f} (target ≥ 0.90; kdp_migrate adds "
+                       f"{cpu(scenario, single, 'n'):+.1f} µs/req over the floor) {'MET' if m >= 0.90 else 'NOT MET'}")
+    redirect, rewrite = cpu("redirect", single, "b"), cpu("rewrite", single, "b")
     if redirect is not None and rewrite is not None:
         out.append(f"redirect: kdp_migrate adds {redirect:+.1f} µs/req over nginx's return 308, a rewrite "
                    f"{rewrite:+.1f} over nginx's rewrite (target: no more) {'MET' if redirect <= rewrite else 'NOT MET'}")
     for scenario in SCENARIOS:
-        chain, single = cpu(scenario, "c2", "b"), cpu(scenario, "c", "b")
-        if chain is not None and single:
-            ratio = chain / single
-            out.append(f"{scenario}: kong.yml's chain adds {chain:+.1f} µs/req over nginx doing the job, "
-                       f"kdp_migrate {single:+.1f}: {ratio:.2f}× (target ≤ 1.5×) {'MET' if ratio <= 1.5 else 'NOT MET'}")
+        added, alone = cpu(scenario, chain, "b"), cpu(scenario, single, "b")
+        if added is not None and alone:
+            ratio = added / alone
+            out.append(f"{scenario}: kong.yml's chain ({chain}) adds {added:+.1f} µs/req over nginx doing the job, "
+                       f"kdp_migrate ({single}) {alone:+.1f}: {ratio:.2f}× (target ≤ 1.5×) "
+                       f"{'MET' if ratio <= 1.5 else 'NOT MET'}")
     return out
 
 
@@ -114,3 +120,6 @@ if __name__ == "__main__":
     print(sbs.summarize(rows, SCENARIOS, NAMES, ORDER, PAIRS, "worker CPU"))
     print("\nTargets (medians of the paired rounds):\n")
     print("\n".join(f"- {v}" for v in verdicts(rows)))
+    if "c0" in LAYOUTS:  # an older build side by side: EXTRA_LAYOUTS="c0=combined@dir c20=routes@dir"
+        print("\nThe same for the older build (c0, c20):\n")
+        print("\n".join(f"- {v}" for v in verdicts(rows, "c0", "c20")))

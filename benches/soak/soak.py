@@ -189,12 +189,18 @@ class LogReader:
         self.path, self.offset = path, 0
         self.decoder = json.JSONDecoder()
 
-    def records(self):
+    def records(self, truncate=False):
+        """The records (entry, action) and trouble lines since the last call. With `truncate` (only while no
+        request is in flight, all of them recorded) the log is emptied afterwards: a million records would take
+        most of a gigabyte."""
         with open(self.path, "rb") as f:
             f.seek(self.offset)
             data = f.read()
         end = data.rfind(b"\n") + 1  # whole lines only
         self.offset += end
+        if truncate:
+            os.truncate(self.path, 0)
+            self.offset = 0
         out, trouble = [], []
         for line in data[:end].split(b"\n"):
             at = line.find(gateways.TELEMETRY)
@@ -260,6 +266,10 @@ def soak(engine, layout, upstream_port, report):
             if sum(records.values()) >= expected_records or time.time() > deadline:
                 break
             time.sleep(0.2)
+        time.sleep(0.2)  # a record more than expected would come now
+        got, bad = reader.records(truncate=True)
+        records.update(got)
+        trouble += bad
         line_gaps.append(sum(records.values()) - expected_records)
         alive = gateway.proc.poll() is None and os.path.exists(f"/proc/{worker}")
         rss, linear = memory(gateway) if alive else (None, [])
