@@ -14,13 +14,14 @@ Configurations, all rendered from envoy/envoy.yaml by kdp-e2e-envoy-config with 
   m   Envoy + the least a Wasm filter doing the job asks of Envoy (benches/envoy/minimal-filter: two reads, four
       header writes or one redirect; no map, telemetry or counters), so c - m is what kdp_migrate's features
       cost on top of the job (needs REFERENCE_DIR)
+  ml  m plus one info log line per request as long as kdp_migrate's record (ml - m: what the line costs)
 
 Scenarios: rewrite (short host -> long host, prefix stripped), redirect (legacy host -> 308), pass (long host).
 Envoy: --concurrency 1, pinned to GATEWAY_CORE, `-l info` (the telemetry lines are written).
 Envoy CPU us/req = delta(utime+stime of the Envoy process, /proc/<pid>/stat) / requests completed.
 
 Environment: ENVOY_BIN, ECHO_BIN, CONFIG_BIN (required); CASES ("rewrite:a,b,n,m,c,c2 redirect:b,m,c,c2
-pass:a,b,n,m,c,c2"), CHAIN, FILTERS_DIR, MAP, REFERENCE_DIR (the directory of noop.wasm and minimal_rewrite.wasm),
+pass:a,b,n,m,c,c2"), CHAIN, FILTERS_DIR, MAP, REFERENCE_DIR (the directory of noop.wasm, minimal_rewrite.wasm and minimal_log.wasm),
 EXTRA_LAYOUTS, and those of benches/side_by_side.py (DUR, WARM, ROUNDS, CONNS, OUT, GATEWAY_CORE, LOAD_CORE,
 QUIET_WAIT).
 """
@@ -41,13 +42,13 @@ SCENARIOS = {
     # name: (Host, path, {config: (status, upstream Host seen or None for a local reply)})
     "rewrite": (SHORT, "/api01/v1/items?id=7",
                 {"a": (200, SHORT), "b": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1), "n": (200, SHORT),
-                 "m": (200, LONG1), "cf": (200, LONG1)}),
+                 "m": (200, LONG1), "ml": (200, LONG1), "cf": (200, LONG1)}),
     "redirect": (LEGACY1, "/v1/items?id=7",
                  {"a": (200, LEGACY1), "b": (308, None), "c": (308, None), "c2": (308, None), "n": (200, LEGACY1),
-                  "m": (308, None), "cf": (308, None)}),
+                  "m": (308, None), "ml": (308, None), "cf": (308, None)}),
     "pass": (LONG1, "/v1/items?id=7",
              {"a": (200, LONG1), "b": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1), "n": (200, LONG1),
-              "m": (200, LONG1), "cf": (200, LONG1)}),
+              "m": (200, LONG1), "ml": (200, LONG1), "cf": (200, LONG1)}),
 }
 
 ENV = os.environ
@@ -57,9 +58,9 @@ CONFIG = ENV["CONFIG_BIN"]
 CASES_SPEC = ENV.get("CASES", "rewrite:a,b,n,m,c,c2 redirect:b,m,c,c2 pass:a,b,n,m,c,c2")
 CHAIN = ENV.get("CHAIN", "migration_telemetry,short_domain_router,legacy_redirect")
 LAYOUTS = {"a": "plain", "b": "native", "c": "combined", "c2": "chain:" + CHAIN, "n": "chain:noop",
-           "m": "chain:minimal_rewrite", "cf": "combined"}
+           "m": "chain:minimal_rewrite", "ml": "chain:minimal_log", "cf": "combined"}
 REFERENCE_DIR = ENV.get("REFERENCE_DIR", "")
-REFERENCES = ("n", "m")  # configs whose filter is a benchmark reference, not ours
+REFERENCES = ("n", "m", "ml")  # configs whose filter is a benchmark reference, not ours
 # More configurations for experiments, e.g. EXTRA_LAYOUTS="r=chain:short_domain_router t=chain:migration_telemetry"
 # (any layout kdp-e2e-envoy-config takes); their sanity check only asks for a 2xx or 3xx answer.
 # "key=layout@dir" takes that config's filters from dir (an older build side by side).
@@ -71,12 +72,13 @@ for spec in ENV.get("EXTRA_LAYOUTS", "").split():
         FILTER_DIRS[k] = d
 sbs.same_answers(SCENARIOS, LAYOUTS)
 NAMES = {"a": "a plain proxy", "b": "b native routes", "n": "n no-op Wasm filter (floor)",
-         "m": "m minimal job filter", "cf": "cf kdp_migrate, record via the access log",
+         "m": "m minimal job filter", "ml": "ml minimal job filter + a log line",
+         "cf": "cf kdp_migrate, record via the access log",
          "c": "c kdp_migrate (combined)", "c2": "c2 chain of separate filters"}
-ORDER = ["a", "b", "n", "m", "c", "cf", "c2"]
+ORDER = ["a", "b", "n", "m", "ml", "c", "cf", "c2"]
 PAIRS = [("c", "b"), ("c", "a"), ("c2", "b"), ("c2", "a"), ("b", "a"), ("n", "a"), ("c", "n"), ("c2", "n"),
          ("m", "b"), ("m", "a"), ("c", "m"), ("cf", "b"), ("cf", "a"), ("cf", "m"), ("cf", "c"), ("cf", "n"),
-         ("c0", "n"), ("c0", "b"), ("c", "c0")]
+         ("c0", "n"), ("c0", "b"), ("c", "c0"), ("m", "n"), ("ml", "n"), ("ml", "m"), ("c", "ml")]
 
 
 def filter_state_args():
@@ -142,7 +144,7 @@ if __name__ == "__main__":
         extra_args += ["--map", ENV["MAP"]]
     cases = sbs.parse_cases(CASES_SPEC)
     if any(k in REFERENCES for _, k in cases) and not REFERENCE_DIR:
-        sys.exit("configs n and m need REFERENCE_DIR (the directory of noop.wasm and minimal_rewrite.wasm)")
+        sys.exit("configs n and m need REFERENCE_DIR (the directory of noop.wasm, minimal_rewrite.wasm and minimal_log.wasm)")
     upstream, upstream_port = gateways.start_upstream(ECHO, sbs.LOAD_CORE)
     rows = sbs.run(cases, SCENARIOS, lambda key: start_envoy(key, upstream_port, extra_args), upstream.pid)
     print(sbs.summarize(rows, SCENARIOS, NAMES, ORDER, PAIRS, "Envoy CPU"))

@@ -10,6 +10,10 @@ map (kong/map.json). Configurations:
       host, `return 308` with Cache-Control on legacy hosts, long hosts pass)
   n   a Wasm filter that does nothing (benches/envoy/noop-filter) on every route: the floor any filter pays in
       this engine, so c - n is what kdp_migrate itself adds (needs REFERENCE_DIR)
+  m   the least a filter doing the job asks of this engine (benches/envoy/minimal-filter: the Host header and
+      request.path read, four ngx.upstream_* properties written, or one local 308; no map, telemetry or
+      counters), so c - m is what kdp_migrate's features cost on top of the job (needs REFERENCE_DIR)
+  ml  m plus one info log line per request as long as kdp_migrate's record: ml - m is what the line costs
   c   kdp_migrate alone on every route (layout combined)
   c2  the chains kong/kong.yml attaches per entry (layout routes): short host migration_telemetry +
       short_domain_router; legacy host migration_telemetry + legacy_redirect + host_rewrite; long host
@@ -23,8 +27,9 @@ host -> 308), pass (long host). nginx runs one process (`master_process off`, th
 to GATEWAY_CORE, its error log at info (the telemetry lines are written, as Kong at KONG_LOG_LEVEL=info does).
 Worker CPU us/req = delta(utime+stime of that process) / requests completed.
 
-Environment: KDP_NGX_WASM, ECHO_BIN, CONFIG_BIN (required); CASES ("rewrite:a,b,n,c,c2 redirect:b,n,c,c2
-pass:a,b,n,c,c2"), FILTERS_DIR, MAP, REFERENCE_DIR (the directory of noop.wasm), EXTRA_LAYOUTS, WASMTIME_CACHE (a
+Environment: KDP_NGX_WASM, ECHO_BIN, CONFIG_BIN (required); CASES ("rewrite:a,b,n,m,ml,c,c2
+redirect:b,n,m,ml,c,c2 pass:a,b,n,m,ml,c,c2"), FILTERS_DIR, MAP, REFERENCE_DIR (the directory of noop.wasm, minimal_rewrite.wasm,
+minimal_log.wasm), EXTRA_LAYOUTS, WASMTIME_CACHE (a
 directory for Wasmtime's compiled modules, so a run compiles each module once), WASMTIME_FLAGS (e.g. "profiler=
 perfmap": Wasmtime config flags for the `wasmtime {}` block, for profiling), and those of benches/side_by_side.py.
 """
@@ -42,23 +47,26 @@ LEGACY1 = "api01.source-team1.dev.aliyun.cloud.cn.aibang"
 SCENARIOS = {
     # name: (Host, path, {config: (status, upstream Host seen or None for a local reply)})
     "rewrite": (SHORT, "/api01/v1/items?id=7",
-                {"a": (200, SHORT), "b": (200, LONG1), "n": (200, SHORT), "c": (200, LONG1), "c2": (200, LONG1)}),
+                {"a": (200, SHORT), "b": (200, LONG1), "n": (200, SHORT), "m": (200, LONG1), "ml": (200, LONG1),
+                 "c": (200, LONG1), "c2": (200, LONG1)}),
     "redirect": (LEGACY1, "/v1/items?id=7",
-                 {"a": (200, LEGACY1), "b": (308, None), "n": (200, LEGACY1), "c": (308, None),
-                  "c2": (308, None)}),
+                 {"a": (200, LEGACY1), "b": (308, None), "n": (200, LEGACY1), "m": (308, None), "ml": (308, None),
+                  "c": (308, None), "c2": (308, None)}),
     # kdp_migrate writes the long host without the port; kong.yml's long-host chain leaves the Host as sent.
     "pass": (LONG1, "/v1/items?id=7",
-             {"a": (200, LONG1), "b": (200, LONG1), "n": (200, LONG1), "c": (200, LONG1), "c2": (200, LONG1)}),
+             {"a": (200, LONG1), "b": (200, LONG1), "n": (200, LONG1), "m": (200, LONG1), "ml": (200, LONG1),
+              "c": (200, LONG1), "c2": (200, LONG1)}),
 }
 
 ENV = os.environ
 NGINX = ENV["KDP_NGX_WASM"]
 ECHO = ENV["ECHO_BIN"]
 CONFIG = ENV["CONFIG_BIN"]
-CASES_SPEC = ENV.get("CASES", "rewrite:a,b,n,c,c2 redirect:b,n,c,c2 pass:a,b,n,c,c2")
-LAYOUTS = {"a": "plain", "b": "native", "n": "chain:noop", "c": "combined", "c2": "routes"}
+CASES_SPEC = ENV.get("CASES", "rewrite:a,b,n,m,ml,c,c2 redirect:b,n,m,ml,c,c2 pass:a,b,n,m,ml,c,c2")
+LAYOUTS = {"a": "plain", "b": "native", "n": "chain:noop", "m": "chain:minimal_rewrite", "ml": "chain:minimal_log",
+           "c": "combined", "c2": "routes"}
 REFERENCE_DIR = ENV.get("REFERENCE_DIR", "")
-REFERENCES = ("n",)  # configs whose filter is a benchmark reference, not ours
+REFERENCES = ("n", "m", "ml")  # configs whose filter is a benchmark reference, not ours
 FILTER_DIRS = {}  # configs whose filters come from another directory (EXTRA_LAYOUTS "key=layout@dir")
 for spec in ENV.get("EXTRA_LAYOUTS", "").split():
     k, v = spec.split("=", 1)
@@ -67,10 +75,11 @@ for spec in ENV.get("EXTRA_LAYOUTS", "").split():
         FILTER_DIRS[k] = d
 sbs.same_answers(SCENARIOS, LAYOUTS)
 NAMES = {"a": "a Kong's location, no filter", "b": "b nginx doing the job (native)",
-         "n": "n do-nothing Wasm filter (floor)", "c": "c kdp_migrate", "c2": "c2 kong.yml's chains"}
-ORDER = ["a", "b", "n", "c", "c2"]
+         "n": "n do-nothing Wasm filter (floor)", "m": "m minimal job filter", "ml": "ml minimal job filter + log line",
+         "c": "c kdp_migrate", "c2": "c2 kong.yml's chains"}
+ORDER = ["a", "b", "n", "m", "ml", "c", "c2"]
 PAIRS = [("c", "n"), ("c2", "n"), ("c", "b"), ("c2", "b"), ("n", "b"), ("b", "a"), ("n", "a"), ("c", "a"),
-         ("c2", "c"), ("c0", "n"), ("c20", "n"), ("c0", "b"), ("c20", "b"), ("c", "c0"), ("c2", "c20")]
+         ("c2", "c"), ("m", "n"), ("ml", "n"), ("ml", "m"), ("c", "m"), ("c", "ml"), ("c0", "n"), ("c20", "n"), ("c0", "b"), ("c20", "b"), ("c", "c0"), ("c2", "c20")]
 
 
 def start_nginx(key, upstream_port):
@@ -114,7 +123,7 @@ if __name__ == "__main__":
     os.makedirs(sbs.OUT, exist_ok=True)
     cases = sbs.parse_cases(CASES_SPEC)
     if any(k in REFERENCES for _, k in cases) and not REFERENCE_DIR:
-        sys.exit("config n needs REFERENCE_DIR (the directory of noop.wasm)")
+        sys.exit("configs n, m and ml need REFERENCE_DIR (the directory of the reference filters)")
     upstream, upstream_port = gateways.start_upstream(ECHO, sbs.LOAD_CORE)
     rows = sbs.run(cases, SCENARIOS, lambda key: start_nginx(key, upstream_port), upstream.pid)
     print(sbs.summarize(rows, SCENARIOS, NAMES, ORDER, PAIRS, "worker CPU"))

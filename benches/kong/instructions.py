@@ -10,8 +10,8 @@ kept in OUT for callgrind_annotate.
 
   KDP_NGX_WASM=... CONFIG_BIN=... ECHO_BIN=... REFERENCE_DIR=... python3 benches/kong/instructions.py
 
-Environment: LAYOUTS ("a=plain b=native n=chain:noop c=combined c2=routes": key=layout of kdp-e2e-kong-config;
-n's filter comes from REFERENCE_DIR), SCENARIOS ("rewrite redirect pass"), N (1000), WARM (200), FILTERS_DIR,
+Environment: LAYOUTS ("a=plain b=native n=chain:noop m=chain:minimal_rewrite ml=chain:minimal_log c=combined
+c2=routes": key=layout of kdp-e2e-kong-config; the reference filters come from REFERENCE_DIR), SCENARIOS ("rewrite redirect pass"), N (1000), WARM (200), FILTERS_DIR,
 OUT (target/kong-instructions/<time>), PROFILE.
 """
 import glob
@@ -32,7 +32,8 @@ SCENARIOS = {
 }
 ENV = os.environ
 LAYOUTS = dict(spec.split("=", 1) for spec in
-               ENV.get("LAYOUTS", "a=plain b=native n=chain:noop c=combined c2=routes").split())
+               ENV.get("LAYOUTS", "a=plain b=native n=chain:noop m=chain:minimal_rewrite ml=chain:minimal_log "
+                       "c=combined c2=routes").split())
 WANTED = ENV.get("SCENARIOS", "rewrite redirect pass").split()
 N = int(ENV.get("N", "1000"))
 WARM = int(ENV.get("WARM", "200"))
@@ -88,7 +89,8 @@ if __name__ == "__main__":
         prefix = os.path.abspath(os.path.join(OUT, f"callgrind-{key}"))
         wrapper = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file", f"--callgrind-out-file={prefix}",
                    "--dump-instr=no"]
-        filters = ENV.get("REFERENCE_DIR") if layout == "chain:noop" else ENV.get("FILTERS_DIR")
+        reference = layout in ("chain:noop", "chain:minimal_rewrite", "chain:minimal_log")
+        filters = ENV.get("REFERENCE_DIR") if reference else ENV.get("FILTERS_DIR")
         gateway = gateways.start_kong(key, OUT, ENV["KDP_NGX_WASM"], ENV["CONFIG_BIN"], layout, upstream_port,
                                       filters_dir=filters, wrapper=wrapper, ready_s=600)
         pid = gateway.proc.pid
