@@ -2,7 +2,8 @@
 # Sets up everything the tests need on a fresh machine, then runs every test:
 # the core's unit and table tests, the Kong schema checks, the filters through host-test
 # (Kong mode and Envoy mode, on the real .wasm), and the end-to-end tests in a real Envoy 1.40 and in
-# Kong 3.9's Wasm engine (nginx + ngx_wasm_module, built from ../shared/kong-engine).
+# Kong 3.9's Wasm engine (nginx + ngx_wasm_module, built from ../shared/kong-engine); then a 50,000-request soak
+# through each engine (benches/soak.sh: correctness properties only, never timings).
 #
 # Kong's engine: KDP_NGX_WASM (an nginx built with ngx_wasm_module) if set, else built from
 # KDP_KONG_ENGINE_SRC (default ../shared/kong-engine) into target/kong-engine, reused on later runs.
@@ -66,3 +67,15 @@ elif [[ -n $kong_not_run ]]; then
 else
   cargo test --workspace --no-fail-fast
 fi
+
+# The soak (benches/soak.sh): 50,000 mixed requests per engine through the shipped layouts — correctness only
+# (every answer right, no 5xx, no worker crash or restart, telemetry lines = requests, memory flat), never
+# timings. The one-million-request run is the same script with its default REQUESTS.
+echo "== soak: 50,000 requests per engine"
+soak_setups="envoy:combined"
+if [[ -z $kong_not_run ]]; then
+  soak_setups="kong:routes $soak_setups"
+else
+  echo "NOTE: the Kong-engine soak is NOT run: $kong_not_run."
+fi
+SETUPS="$soak_setups" REQUESTS=50000 benches/soak.sh

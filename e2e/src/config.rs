@@ -16,6 +16,7 @@
 //! `envoy/envoy.yaml` that breaks the tests' assumptions fails loudly here.
 
 use crate::error::{Context, Error, Result};
+use crate::native_routes::{NativeLegacy, NativeRoutes};
 use kdp_migrate_core::filters;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
@@ -173,91 +174,51 @@ pub fn render(template: &Value, settings: &Render) -> Result<Value> {
     Ok(config)
 }
 
-/// Envoy-native routes doing the routing job of a map, for the benchmark's baseline (b).
+/// Envoy-native routes doing the routing job of a map, for the benchmark's baseline (b), from
+/// [`NativeRoutes`].
 ///
 /// Per API: on the short host, `prefix: "<prefix>/"` and `path: "<prefix>"` → `prefix_rewrite: "/"` +
 /// `host_rewrite_literal: <long host>` + `X-Forwarded-Host`/`-Prefix`; a 404 for the rest of the short host; on
 /// each legacy host a `redirect` route (status, scheme, target short or long, `Cache-Control` as the filter
 /// sends it) or, for `action: proxy`, a route with `host_rewrite_literal`. Everything else is proxied unchanged.
-/// Supports what the seed scenario and the benchmark use; fields without a native equivalent (observe mode,
-/// canary share, deprecation headers, response rewriting) are refused rather than silently dropped.
 pub fn native_virtual_hosts(map: &Value) -> Result<Vec<Value>> {
-    let short_host =
-        str_field(map, "short_host")?.ok_or_else(|| Error::new("map: no short_host"))?;
-    let long_pattern = str_field(map, "long_host")?;
-    let legacy_patterns = str_list(map, "legacy_hosts")?;
-    let global_legacy = map.get("legacy").cloned().unwrap_or_else(|| json!({}));
-    let apis = map
-        .get("apis")
-        .and_then(Value::as_array)
-        .ok_or_else(|| Error::new("map: no apis"))?;
-
-    let mut short_routes: Vec<(usize, Value)> = Vec::new();
-    let mut legacy_vhosts = Vec::new();
-    for (i, api) in apis.iter().enumerate() {
-        let name =
-            str_field(api, "name")?.ok_or_else(|| Error::new(format!("apis[{i}]: no name")))?;
-        let prefix = str_field(api, "prefix")?.map_or_else(|| format!("/{name}"), str::to_string);
-        let long_host = match (str_field(api, "long_host")?, long_pattern) {
-            (Some(host), _) | (None, Some(host)) => host.replace("{api}", name),
-            (None, None) => return Err(Error::new(format!("apis[{i}]: no long_host"))),
-        };
-        let legacy_hosts: Vec<String> = match api.get("legacy_hosts") {
-            Some(_) => str_list(api, "legacy_hosts")?,
-            None => legacy_patterns.clone(),
-        }
-        .iter()
-        .map(|h| h.replace("{api}", name))
-        .collect();
-        let mut legacy = global_legacy.clone();
-        if let (Some(over), Some(base)) = (
-            api.get("legacy").and_then(Value::as_object),
-            legacy.as_object_mut(),
-        ) {
-            for (k, v) in over {
-                base.insert(k.clone(), v.clone());
-            }
-        }
-
+    let native = NativeRoutes::from_map(map)?;
+    let short_host = native.short_host.as_str();
+    let mut routes = Vec::new();
+    // Longest prefix first, as the filter matches.
+    for api in native.by_longest_prefix() {
         let forward = json!({
             "cluster": "upstream",
             "prefix_rewrite": "/",
-            "host_rewrite_literal": long_host,
+            "host_rewrite_literal": api.long_host,
         });
         let add = json!([
             {"header": {"key": "x-forwarded-host", "value": short_host}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"},
-            {"header": {"key": "x-forwarded-prefix", "value": prefix}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"},
+            {"header": {"key": "x-forwarded-prefix", "value": api.prefix}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"},
         ]);
-        short_routes.push((
-            prefix.len(),
-            json!({"match": {"prefix": format!("{prefix}/")}, "route": forward, "request_headers_to_add": add}),
-        ));
-        short_routes.push((
-            prefix.len(),
-            json!({"match": {"path": prefix}, "route": forward, "request_headers_to_add": add}),
-        ));
-
-        if legacy_hosts.is_empty() {
-            continue;
-        }
-        let route = native_legacy_route(&legacy, short_host, &prefix, &long_host)
-            .map_err(|e| e.context(format!("apis[{i}].legacy")))?;
-        legacy_vhosts.push(json!({
-            "name": format!("legacy_{name}"),
-            "domains": legacy_hosts,
-            "routes": [route],
-        }));
+        routes.push(json!({"match": {"prefix": format!("{}/", api.prefix)}, "route": forward, "request_headers_to_add": add}));
+        routes.push(
+            json!({"match": {"path": api.prefix}, "route": forward, "request_headers_to_add": add}),
+        );
     }
-    // Longest prefix first, as the filter matches.
-    short_routes.sort_by_key(|r| std::cmp::Reverse(r.0));
-    let mut routes: Vec<Value> = short_routes.into_iter().map(|(_, r)| r).collect();
     routes.push(json!({
         "match": {"prefix": "/"},
         "direct_response": {"status": 404, "body": {"inline_string": "{\"error\":\"no api\"}"}},
     }));
 
     let mut vhosts = vec![json!({"name": "short", "domains": [short_host], "routes": routes})];
-    vhosts.extend(legacy_vhosts);
+    for (i, api) in native.apis.iter().enumerate() {
+        if api.legacy_hosts.is_empty() {
+            continue;
+        }
+        let route = envoy_legacy_route(&api.legacy, &api.long_host)
+            .map_err(|e| e.context(format!("apis[{i}].legacy")))?;
+        vhosts.push(json!({
+            "name": format!("legacy_{}", api.name),
+            "domains": api.legacy_hosts,
+            "routes": [route],
+        }));
+    }
     vhosts.push(json!({
         "name": "all",
         "domains": ["*"],
@@ -266,76 +227,32 @@ pub fn native_virtual_hosts(map: &Value) -> Result<Vec<Value>> {
     Ok(vhosts)
 }
 
-fn native_legacy_route(
-    legacy: &Value,
-    short_host: &str,
-    prefix: &str,
-    long_host: &str,
-) -> Result<Value> {
-    for unsupported in [
-        "redirect_percent",
-        "redirect_header",
-        "deprecation",
-        "sunset",
-        "deprecation_link",
-    ] {
-        if legacy.get(unsupported).is_some() {
-            return Err(Error::new(format!(
-                "{unsupported} has no native equivalent here"
-            )));
-        }
-    }
-    let action = str_field(legacy, "action")?.unwrap_or("redirect");
-    match action {
-        "proxy" => Ok(json!({
+fn envoy_legacy_route(legacy: &NativeLegacy, long_host: &str) -> Result<Value> {
+    match legacy {
+        NativeLegacy::Proxy => Ok(json!({
             "match": {"prefix": "/"},
             "route": {"cluster": "upstream", "host_rewrite_literal": long_host},
         })),
-        "redirect" => {
-            let status = legacy.get("status").and_then(Value::as_u64).unwrap_or(308);
-            let code = match status {
-                301 => "MOVED_PERMANENTLY",
-                302 => "FOUND",
-                303 => "SEE_OTHER",
-                307 => "TEMPORARY_REDIRECT",
-                308 => "PERMANENT_REDIRECT",
-                other => return Err(Error::new(format!("status {other}"))),
-            };
-            let scheme = str_field(legacy, "scheme")?.unwrap_or("https");
-            let max_age = legacy
-                .get("redirect_max_age")
-                .and_then(Value::as_u64)
-                .unwrap_or(300);
-            let cache_control = if max_age == 0 {
-                "no-store".to_string()
-            } else {
-                format!("max-age={max_age}")
-            };
-            let mut redirect = Map::new();
-            redirect.insert("scheme_redirect".into(), json!(scheme));
-            redirect.insert("response_code".into(), json!(code));
-            match str_field(legacy, "target")?.unwrap_or("short") {
-                "short" => {
-                    redirect.insert("host_redirect".into(), json!(short_host));
-                    redirect.insert("prefix_rewrite".into(), json!(format!("{prefix}/")));
-                }
-                "long" => {
-                    redirect.insert("host_redirect".into(), json!(long_host));
-                }
-                other => return Err(Error::new(format!("target {other}"))),
+        NativeLegacy::Redirect(redirect) => {
+            let mut fields = Map::new();
+            fields.insert("scheme_redirect".into(), json!(redirect.scheme));
+            fields.insert("response_code".into(), json!(redirect.envoy_code()?));
+            fields.insert("host_redirect".into(), json!(redirect.host));
+            if !redirect.prefix.is_empty() {
+                fields.insert(
+                    "prefix_rewrite".into(),
+                    json!(format!("{}/", redirect.prefix)),
+                );
             }
             Ok(json!({
                 "match": {"prefix": "/"},
-                "redirect": redirect,
+                "redirect": fields,
                 "response_headers_to_add": [
-                    {"header": {"key": "cache-control", "value": cache_control},
+                    {"header": {"key": "cache-control", "value": redirect.cache_control},
                      "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"},
                 ],
             }))
         }
-        other => Err(Error::new(format!(
-            "action {other} has no native equivalent here"
-        ))),
     }
 }
 
@@ -390,27 +307,4 @@ fn at<'a>(value: &'a mut Value, pointer: &str) -> Result<&'a mut Value> {
     value
         .pointer_mut(pointer)
         .ok_or_else(|| Error::new(format!("envoy/envoy.yaml: nothing at {pointer}")))
-}
-
-fn str_field<'a>(value: &'a Value, key: &str) -> Result<Option<&'a str>> {
-    match value.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(Error::new(format!("map: {key} is not a string"))),
-    }
-}
-
-fn str_list(value: &Value, key: &str) -> Result<Vec<String>> {
-    match value.get(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| Error::new(format!("map: {key} has a non-string")))
-            })
-            .collect(),
-        Some(_) => Err(Error::new(format!("map: {key} is not a list"))),
-    }
 }

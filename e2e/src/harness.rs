@@ -297,6 +297,7 @@ pub fn nginx_settings(
         map: map.to_string(),
         layout,
         wasmtime_cache: Some(cache_config),
+        wasmtime_flags: Vec::new(),
     })
 }
 

@@ -8,8 +8,9 @@
 //! `kdp_migrate` alone on every route, or a given chain, or none. Every filter gets the given map (in `kong.yml`
 //! each one carries the seed map). A placeholder the template lacks, or one left over, is an error.
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::kong_routes::KongRoute;
+use crate::native_routes::{NativeLegacy, NativeRoutes};
 use kdp_migrate_core::filters;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,12 @@ pub enum Layout {
     Chain(Vec<String>),
     /// No filter: Kong's proxy path alone.
     Plain,
+    /// No filter; nginx itself doing the routing job of the map (the benchmarks' native baseline,
+    /// [`NativeRoutes`]): on the short host the prefix is stripped and `$upstream_host`,
+    /// `$upstream_uri` and `$upstream_x_forwarded_host/_prefix` are set, an unknown prefix gets a 404; a
+    /// legacy host answers `return 308` with `Cache-Control` (or, for `action: proxy`, sets the long host);
+    /// long hosts pass.
+    Native,
 }
 
 impl Layout {
@@ -40,7 +47,7 @@ impl Layout {
             Layout::Routes => route.filters.clone(),
             Layout::Combined => vec![COMBINED.to_string()],
             Layout::Chain(filters) => filters.clone(),
-            Layout::Plain => Vec::new(),
+            Layout::Plain | Layout::Native => Vec::new(),
         }
     }
 }
@@ -66,6 +73,9 @@ pub struct Render {
     pub layout: Layout,
     /// A Wasmtime cache config file (TOML, [`wasmtime_cache_config`]); `None` compiles every module at start-up.
     pub wasmtime_cache: Option<PathBuf>,
+    /// Wasmtime config flags, (name, value) as ngx_wasm_module's `flag` directive takes them (e.g. `profiler`,
+    /// `perfmap` for profiling with `perf`).
+    pub wasmtime_flags: Vec<(String, String)>,
 }
 
 /// A Wasmtime cache config (TOML) keeping compiled modules in `dir`, as Kong 3.8+ writes one.
@@ -95,15 +105,26 @@ pub fn render(template: &str, routes: &[KongRoute], settings: &Render) -> Result
         .split_once(BLOCK_END)
         .ok_or_else(|| Error::new("the template has no `#<route` line"))?;
 
-    // One location per distinct chain, in the order routes first use it; each host goes to its route's chain.
-    let mut chains: Vec<(Vec<String>, Vec<&str>)> = Vec::new();
+    let native = match settings.layout {
+        Layout::Native => {
+            let map: serde_json::Value = serde_json::from_str(&settings.map).context("the map")?;
+            Some(NativeRoutes::from_map(&map)?)
+        }
+        _ => None,
+    };
+    // One location per distinct body (a filter chain, or the native directives), in the order routes first use
+    // it; each host goes to its route's location.
+    let mut chains: Vec<(Body, Vec<&str>)> = Vec::new();
     let mut hosts: Vec<(&str, usize, &str)> = Vec::new();
     for route in routes {
-        let filters = settings.layout.filters(route);
-        let index = match chains.iter().position(|(f, _)| *f == filters) {
+        let body = match &native {
+            Some(native) => Body::Native(native_directives(native, route)?),
+            None => Body::Filters(settings.layout.filters(route)),
+        };
+        let index = match chains.iter().position(|(b, _)| *b == body) {
             Some(index) => index,
             None => {
-                chains.push((filters.clone(), Vec::new()));
+                chains.push((body, Vec::new()));
                 chains.len() - 1
             }
         };
@@ -126,7 +147,7 @@ pub fn render(template: &str, routes: &[KongRoute], settings: &Render) -> Result
     }
 
     let mut modules: Vec<&str> = Vec::new();
-    for filter in chains.iter().flat_map(|(f, _)| f) {
+    for filter in chains.iter().flat_map(|(body, _)| body.filters()) {
         if !modules.contains(&filter.as_str()) {
             modules.push(filter);
         }
@@ -136,15 +157,22 @@ pub fn render(template: &str, routes: &[KongRoute], settings: &Render) -> Result
         let file = settings.filters_dir.join(format!("{module}.wasm"));
         let _ = writeln!(wasm, "    module {module} {};", quote_path(&file)?);
     }
-    match &settings.wasmtime_cache {
-        Some(file) => {
-            let _ = write!(
-                wasm,
-                "    wasmtime {{ cache_config {}; }}",
-                quote_path(file)?
-            );
+    let mut wasmtime = Vec::new();
+    if let Some(file) = &settings.wasmtime_cache {
+        wasmtime.push(format!("cache_config {};", quote_path(file)?));
+    }
+    for (name, value) in &settings.wasmtime_flags {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(Error::new(format!(
+                "Wasmtime flag {name:?}: not a flag name"
+            )));
         }
-        None => wasm.push_str("    # no Wasmtime cache"),
+        wasmtime.push(format!("flag {name} {};", quote(value)));
+    }
+    if wasmtime.is_empty() {
+        wasm.push_str("    # no Wasmtime cache");
+    } else {
+        let _ = write!(wasm, "    wasmtime {{ {} }}", wasmtime.join(" "));
     }
     let wasm = wasm.trim_end().to_string();
 
@@ -208,28 +236,150 @@ pub fn render(template: &str, routes: &[KongRoute], settings: &Render) -> Result
     let tail = fill(tail)?;
 
     let mut out = head;
-    for (index, (filters, route_names)) in chains.iter().enumerate() {
+    for (index, (body, route_names)) in chains.iter().enumerate() {
         let about = format!(
             "Routes {}: {}.",
             route_names.join(", "),
-            if filters.is_empty() {
-                "no filter".to_string()
-            } else {
-                format!("filters {}", filters.join(", "))
+            match body {
+                Body::Filters(filters) if filters.is_empty() => "no filter".to_string(),
+                Body::Filters(filters) => format!("filters {}", filters.join(", ")),
+                Body::Native(_) => "no filter, nginx does the job (native baseline)".to_string(),
             }
         );
         let text = block
             .replace("@ABOUT@", &about)
             .replace("@LOCATION@", &location(index));
         leftover(&text.replace("@FILTERS@", ""))?;
-        let lines: Vec<String> = filters
-            .iter()
-            .map(|f| format!("            proxy_wasm {f} {};", quote(&settings.map)))
-            .collect();
-        out.push_str(&text.replace("@FILTERS@", &lines.join("\n")));
+        let lines = match body {
+            Body::Filters(filters) => filters
+                .iter()
+                .map(|f| format!("            proxy_wasm {f} {};", quote(&settings.map)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Body::Native(directives) => directives.trim_end().to_string(),
+        };
+        out.push_str(&text.replace("@FILTERS@", &lines));
     }
     out.push_str(&tail);
     Ok(out)
+}
+
+/// What a route's location runs where the template says `@FILTERS@`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Body {
+    /// These filters, one `proxy_wasm` line each.
+    Filters(Vec<String>),
+    /// nginx directives doing the route's job ([`Layout::Native`]).
+    Native(String),
+}
+
+impl Body {
+    fn filters(&self) -> &[String] {
+        match self {
+            Body::Filters(filters) => filters,
+            Body::Native(_) => &[],
+        }
+    }
+}
+
+/// The nginx directives doing `route`'s job under `native`, by the entry its hosts are: the short host strips the
+/// API's prefix (longest first, on a segment boundary) and sets Kong's upstream variables, or answers 404; a
+/// legacy host redirects (or sets the long host); any other host passes. They follow the template's `set
+/// $upstream_*` lines, so they override what Kong's access phase put there.
+fn native_directives(native: &NativeRoutes, route: &KongRoute) -> Result<String> {
+    let short = route.hosts.contains(&native.short_host);
+    let legacy = route.hosts.iter().find_map(|h| native.legacy_api(h));
+    let mut out = String::new();
+    match (short, legacy) {
+        (true, None) => {
+            let _ = writeln!(out, "            set $kong_native_api '';");
+            for api in native.by_longest_prefix() {
+                let prefix = plain_value(&api.prefix)?;
+                // `/api01`, `/api01/…` and `/api01?…`, never `/api010`: the rest of the path is $1, the query $2.
+                let _ = writeln!(
+                    out,
+                    "            if ($request_uri ~ \"^{}(?:/([^?]*))?(\\?.*)?$\") {{",
+                    regex_escape(prefix)
+                );
+                let _ = writeln!(
+                    out,
+                    "                set $kong_native_api {};",
+                    plain_value(&api.name)?
+                );
+                let _ = writeln!(out, "                set $upstream_uri /$1$2;");
+                let _ = writeln!(
+                    out,
+                    "                set $upstream_host {};",
+                    plain_value(&api.long_host)?
+                );
+                let _ = writeln!(
+                    out,
+                    "                set $upstream_x_forwarded_host {};",
+                    plain_value(&native.short_host)?
+                );
+                let _ = writeln!(
+                    out,
+                    "                set $upstream_x_forwarded_prefix {prefix};"
+                );
+                let _ = writeln!(out, "            }}");
+            }
+            let _ = writeln!(out, "            if ($kong_native_api = '') {{");
+            let _ = writeln!(
+                out,
+                "                return 404 '{{\"error\":\"no_api\"}}';"
+            );
+            let _ = writeln!(out, "            }}");
+        }
+        (false, Some(api)) => match &api.legacy {
+            NativeLegacy::Redirect(redirect) => {
+                let _ = writeln!(
+                    out,
+                    "            add_header Cache-Control {} always;",
+                    plain_value(&redirect.cache_control)?
+                );
+                let _ = writeln!(
+                    out,
+                    "            return {} {}://{}{}$request_uri;",
+                    redirect.status,
+                    plain_value(&redirect.scheme)?,
+                    plain_value(&redirect.host)?,
+                    plain_value(&redirect.prefix)?
+                );
+            }
+            NativeLegacy::Proxy => {
+                let _ = writeln!(
+                    out,
+                    "            set $upstream_host {};",
+                    plain_value(&api.long_host)?
+                );
+            }
+        },
+        (false, None) => {}
+        (true, Some(api)) => {
+            return Err(Error::new(format!(
+                "route {}: names the short host and a legacy host of {}",
+                route.name, api.name
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// `text` as an unquoted nginx value: only characters that need no quoting or escaping.
+fn plain_value(text: &str) -> Result<&str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~/=".contains(&b))
+    {
+        Ok(text)
+    } else {
+        Err(Error::new(format!("{text:?}: not a plain nginx value")))
+    }
+}
+
+/// `text` (a [`plain_value`]) as a literal in a PCRE pattern.
+fn regex_escape(text: &str) -> String {
+    text.replace('.', "\\.")
 }
 
 /// The named location of chain `index`.

@@ -16,6 +16,8 @@
 //!   on drop (also when a test fails).
 //! - [`kong_routes`], [`kong_config`]: read the routes and chains of `kong/kong.yml` and render
 //!   `e2e/nginx/kong-proxy.conf` (Kong's proxy server, with what Kong's access phase computes modelled in nginx).
+//! - [`native_routes`]: a map's routing job as the gateways' own routes would do it, the benchmarks' native
+//!   baseline, rendered for Envoy by [`config`] and for Kong's engine by [`kong_config`].
 //! - [`nginx`]: starts Kong's engine on a rendered config, waits until it answers, kills it on drop.
 //! - [`gateway`]: either of the two, as the behaviour tests see it: the listener, the log, the telemetry records.
 //! - [`client`]: a real HTTP client (curl) over HTTP/1.1 or h2c.
@@ -36,6 +38,7 @@ pub mod harness;
 pub mod kong_config;
 pub mod kong_routes;
 pub mod log_file;
+pub mod native_routes;
 pub mod nginx;
 pub mod paths;
 pub mod plain_http;

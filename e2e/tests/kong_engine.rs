@@ -394,7 +394,7 @@ per_variant! {
     Kong;
     fn a_map_with_empty_lists_is_accepted_as_kong_delivers_it(setup) {
         // `legacy_hosts: []` in kong.yml reaches the filter as `{}`: DB-less storage drops array-ness and cjson
-        // encodes an empty table as an object (kong-3.9.3 notes §6.2; host-test's `engine::kong::filter_config`
+        // encodes an empty table as an object (docs/kong-3.9.3.md §6.2; host-test's `engine::kong::filter_config`
         // models the round trip). The filters must accept what Kong delivers, for the global list and an API's.
         let written = seed_with(&json!({
             "legacy_hosts": [],
@@ -417,4 +417,56 @@ per_variant! {
             Some(format!("https://{SHORT}/api01/v1/x").as_str())
         );
     }
+}
+
+/// The side-by-side benchmark's native baseline (b) in Kong's layout: nginx itself strips the prefix and sets Kong's
+/// upstream variables on the short host, answers unknown prefixes 404, redirects legacy hosts with `return 308`,
+/// and passes long hosts, as the filters would (`benches/kong-side-by-side.sh` compares them).
+#[test]
+fn kong_native_baseline_does_the_routing_job() {
+    let dir = WorkDir::new("kong-native").expect("dir");
+    let echo = EchoServer::start(0, true).expect("echo");
+    let nginx = start_nginx(
+        &paths::kong_template(),
+        Layout::Native,
+        &paths::seed_map().expect("seed"),
+        echo.port(),
+        &dir,
+        "info",
+    )
+    .expect("start");
+    let port = nginx.listener_port();
+    for (path, upstream) in [
+        ("/api01/v1/items?id=7", "/v1/items?id=7"),
+        ("/api01", "/"),
+        ("/api01?q", "/?q"),
+        ("/api01/", "/"),
+    ] {
+        let r = Request::get(SHORT, path).send(port).expect("send");
+        assert_eq!(r.status, 200, "{path}");
+        let body = r.json().expect("json");
+        assert_eq!(body["host"], LONG1, "{path}");
+        assert_eq!(body["path"], upstream, "{path}");
+        assert_eq!(body["x_forwarded_host"], SHORT, "{path}");
+        assert_eq!(body["x_forwarded_prefix"], "/api01", "{path}");
+    }
+    let r = Request::get(SHORT, "/api010/x").send(port).expect("send");
+    assert_eq!(r.status, 404);
+    let r = Request::get(LEGACY1, "/v1/items?id=7")
+        .send(port)
+        .expect("send");
+    assert_eq!(r.status, 308);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("https://{SHORT}/api01/v1/items?id=7").as_str())
+    );
+    assert_eq!(r.header("cache-control"), Some("max-age=300"));
+    let r = Request::get(LONG1, "/v1/z").send(port).expect("send");
+    assert_eq!(r.json().expect("json")["host"], LONG1);
+    assert_eq!(echo.received().len(), 5);
+    assert!(
+        !nginx.log().contains("kdp_migrate"),
+        "no filter ran: {}",
+        nginx.log()
+    );
 }

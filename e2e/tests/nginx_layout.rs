@@ -15,7 +15,7 @@ use kdp_migrate_core::{Entry, filters};
 use kdp_migrate_e2e::kong_config::{self, Layout, Render};
 use kdp_migrate_e2e::kong_routes::{self, KongRoute};
 use kdp_migrate_e2e::paths;
-use kdp_migrate_e2e::scenario::{LEGACY1, LEGACY2, LONG1, LONG2, SHORT};
+use kdp_migrate_e2e::scenario::{LEGACY1, LEGACY2, LONG1, LONG2, SHORT, seed_with};
 use serde_json::json;
 
 fn settings(layout: Layout, map: &str) -> Render {
@@ -29,6 +29,7 @@ fn settings(layout: Layout, map: &str) -> Render {
         map: map.into(),
         layout,
         wasmtime_cache: None,
+        wasmtime_flags: Vec::new(),
     }
 }
 
@@ -127,6 +128,94 @@ fn combined_layout_runs_kdp_migrate_alone_on_every_route() {
     );
 }
 
+/// The lines of the location `host` is routed to.
+fn location_for(config: &str, host: &str) -> Vec<String> {
+    let pattern = format!("\"~^{}(?::[0-9]+)?$\" ", host.replace('.', "\\."));
+    let location = config
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(&pattern))
+        .and_then(|rest| rest.strip_suffix(';'))
+        .unwrap_or_else(|| panic!("no route for {host}"));
+    config
+        .split(&format!("location @{location} {{"))
+        .nth(1)
+        .and_then(|rest| rest.split("\n        }\n").next())
+        .unwrap_or_else(|| panic!("no location {location}"))
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn native_layout_has_nginx_do_the_routing_job_without_filters() {
+    let seed = paths::seed_map().expect("seed map");
+    let config = render(Layout::Native, &seed);
+    assert!(!config.contains("proxy_wasm "), "no filter");
+    assert!(
+        !config
+            .lines()
+            .any(|l| l.trim_start().starts_with("module ")),
+        "and no module"
+    );
+    let short = location_for(&config, SHORT);
+    for expected in [
+        r#"if ($request_uri ~ "^/api01(?:/([^?]*))?(\?.*)?$") {"#,
+        "set $upstream_uri /$1$2;",
+        "set $upstream_host api01.target-team2.dev.aliyun.cloud.cn.aibang;",
+        "set $upstream_x_forwarded_host dev-01.aliyun.cloud.cn.aibang;",
+        "set $upstream_x_forwarded_prefix /api01;",
+        "set $upstream_host api02.target-team2.dev.aliyun.cloud.cn.aibang;",
+        r#"return 404 '{"error":"no_api"}';"#,
+    ] {
+        assert!(
+            short.iter().any(|l| l == expected),
+            "{expected}: {short:#?}"
+        );
+    }
+    let at = |start: &str| {
+        short
+            .iter()
+            .position(|l| l.starts_with(start))
+            .expect(start)
+    };
+    assert!(
+        at("set $upstream_host api01.") > at("set $upstream_host               $http_host;"),
+        "the job overrides what Kong's access phase set"
+    );
+    for (host, api) in [(LEGACY1, "api01"), (LEGACY2, "api02")] {
+        let legacy = location_for(&config, host);
+        assert!(
+            legacy.contains(&format!(
+                "return 308 https://dev-01.aliyun.cloud.cn.aibang/{api}$request_uri;"
+            )),
+            "{legacy:#?}"
+        );
+        assert!(legacy.contains(&"add_header Cache-Control max-age=300 always;".to_string()));
+    }
+    for host in [LONG1, LONG2] {
+        let long = location_for(&config, host);
+        assert!(
+            !long
+                .iter()
+                .any(|l| l.starts_with("return ") || l.starts_with("if ")),
+            "{host} passes: {long:#?}"
+        );
+    }
+    // A map field nginx cannot do natively is refused, not dropped.
+    let canary = seed_with(&json!({"legacy": {"redirect_percent": 10}})).expect("map");
+    let template = std::fs::read_to_string(paths::kong_template()).expect("template");
+    let err = kong_config::render(
+        &template,
+        &shipped_routes(),
+        &settings(Layout::Native, &canary),
+    )
+    .expect_err("refused");
+    assert_eq!(
+        err.to_string(),
+        "apis[0].legacy: redirect_percent has no native equivalent here"
+    );
+}
+
 #[test]
 fn every_filter_gets_the_map_as_one_nginx_token() {
     let map = json!({"short_host": "it's\\odd;{x} $y # z", "apis": []}).to_string();
@@ -173,6 +262,27 @@ fn every_placeholder_is_filled_and_a_missing_one_is_an_error() {
     assert_eq!(
         err.to_string(),
         "log level \"verbose\" is not an nginx level"
+    );
+}
+
+#[test]
+fn wasmtime_gets_the_cache_and_the_flags_in_one_block() {
+    let template = std::fs::read_to_string(paths::kong_template()).expect("template");
+    let mut with_flags = settings(Layout::Combined, "{}");
+    with_flags.wasmtime_cache = Some("/tmp/cache.toml".into());
+    with_flags.wasmtime_flags = vec![("profiler".into(), "perfmap".into())];
+    let config = kong_config::render(&template, &shipped_routes(), &with_flags).expect("render");
+    assert!(
+        config.contains(
+            "    wasmtime { cache_config '/tmp/cache.toml'; flag profiler 'perfmap'; }\n"
+        ),
+        "{config}"
+    );
+    with_flags.wasmtime_flags = vec![("profiler; evil".into(), "x".into())];
+    let err = kong_config::render(&template, &shipped_routes(), &with_flags).expect_err("name");
+    assert_eq!(
+        err.to_string(),
+        "Wasmtime flag \"profiler; evil\": not a flag name"
     );
 }
 

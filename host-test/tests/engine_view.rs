@@ -46,7 +46,7 @@ fn kong_shows_nginxs_normalised_path_and_its_own_authority() {
         ]
     );
     // Before any filter, Kong's access phase gives the upstream its router's normalised path, escaped,
-    // plus the raw query: `%2F` stays encoded and is no separator, `..` and `//` go (kong-3.9.3 notes §1.1;
+    // plus the raw query: `%2F` stays encoded and is no separator, `..` and `//` go (docs/kong-3.9.3.md §1.1;
     // the Kong-engine e2e test `upstream_gets_what_kongs_access_phase_sets`).
     let upstream = observation.upstream.unwrap();
     assert_eq!(

@@ -3,7 +3,7 @@
 //! (hosts, paths, methods, headers, priority), what path and Host Kong sends upstream, and each
 //! route's filter chains; the bundled plugins the replay models (`plugins.rs`). The decK document
 //! model (`deck/`), the kit's entities (`kit.rs`, `native.rs` without Wasm), `generate` and
-//! `convert` with its report. Every rule cites Kong 3.9.3's source (`/work/notes/kong-3.9.3.md`
+//! `convert` with its report. Every rule cites Kong 3.9.3's source (`docs/kong-3.9.3.md`
 //! has them all).
 
 pub mod convert;

@@ -1,7 +1,7 @@
 //! Writing a JSON value as YAML, deterministically.
 //!
 //! Mapping keys come out sorted (serde_json's map is ordered by key), as decK writes its dumps
-//! (`sigs.k8s.io/yaml` goes through JSON: /work/notes/kong-3.9.3.md §4.5), so a file written here
+//! (`sigs.k8s.io/yaml` goes through JSON: docs/kong-3.9.3.md §4.5), so a file written here
 //! and a `deck gateway dump` of the same gateway differ only where the gateway does. A value
 //! passed as `shared` is written once, under the anchor `&migration_map`, at its first
 //! occurrence, and as the alias `*migration_map` at every other.

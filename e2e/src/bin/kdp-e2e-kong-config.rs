@@ -2,18 +2,21 @@
 //! Kong-engine e2e tests do, for benchmarks and soak runs (and for anyone who wants to see what the tests run):
 //!
 //! ```text
-//! kdp-e2e-kong-config --layout routes|combined|chain:f1,f2,...|plain --listen PORT --upstream PORT --prefix DIR
+//! kdp-e2e-kong-config --layout routes|combined|chain:f1,f2,...|plain|native --listen PORT --upstream PORT --prefix DIR
 //!     [--error-log FILE] [--log-level LEVEL] [--filters-dir DIR] [--map FILE] [--template FILE]
-//!     [--kong-yml FILE] [--wasmtime-cache DIR]
+//!     [--kong-yml FILE] [--wasmtime-cache DIR] [--wasmtime-flag NAME=VALUE]...
 //! ```
 //!
 //! Prints the nginx config. Run it with `nginx -p DIR -c <file> -e <error log>` (nginx then runs as one process in
 //! the foreground). Layouts: `routes`, the chains `kong/kong.yml` attaches to its routes; `combined`,
-//! `kdp_migrate` alone on every route; `chain:f1,f2`, these filters on every route; `plain`, no filter. Defaults:
+//! `kdp_migrate` alone on every route; `chain:f1,f2`, these filters on every route; `plain`, no filter; `native`, no filter and nginx doing the map's
+//! routing job itself (the benchmarks' baseline: `kdp_migrate_e2e::native_routes`). Defaults:
 //! error log `DIR/error.log` at `info` (the telemetry lines; `notice` leaves them out), `KDP_FILTERS_DIR` or
 //! `dist/kong-filters`, the seed map `kong/map.json`, `e2e/nginx/kong-proxy.conf`, `kong/kong.yml`. `--prefix`
 //! is created if missing. `--wasmtime-cache DIR` keeps compiled modules in DIR across runs: it writes
 //! `<prefix>/wasmtime-cache.toml`, which the config names (without it, nginx compiles every module at start-up).
+//! `--wasmtime-flag profiler=perfmap` (repeatable) adds `flag profiler perfmap;` to the `wasmtime {}` block: a
+//! Wasmtime config flag, here the perf map that lets `perf` name the filters' functions.
 
 use kdp_migrate_e2e::kong_config::{self, Layout, Render};
 use kdp_migrate_e2e::{Error, Result, kong_routes, paths};
@@ -43,6 +46,7 @@ fn run() -> Result<String> {
     let mut template = paths::kong_template();
     let mut kong_yml = paths::kong_yml();
     let mut cache_dir = None;
+    let mut wasmtime_flags = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args
@@ -65,6 +69,12 @@ fn run() -> Result<String> {
             "--template" => template = PathBuf::from(&value),
             "--kong-yml" => kong_yml = PathBuf::from(&value),
             "--wasmtime-cache" => cache_dir = Some(std::path::absolute(&value)?),
+            "--wasmtime-flag" => {
+                let (name, flag_value) = value
+                    .split_once('=')
+                    .ok_or_else(|| Error::new(format!("{flag} {value}: NAME=VALUE")))?;
+                wasmtime_flags.push((name.to_string(), flag_value.to_string()));
+            }
             other => return Err(Error::new(format!("unknown flag {other}"))),
         }
     }
@@ -95,6 +105,7 @@ fn run() -> Result<String> {
             .map_err(|e| Error::new(format!("{}: {e}", map_path.display())))?,
         layout: layout.ok_or_else(|| missing("--layout"))?,
         wasmtime_cache,
+        wasmtime_flags,
     };
     let text = std::fs::read_to_string(&template)
         .map_err(|e| Error::new(format!("{}: {e}", template.display())))?;
@@ -107,11 +118,12 @@ fn parse_layout(value: &str) -> Result<Layout> {
         "routes" => Layout::Routes,
         "combined" => Layout::Combined,
         "plain" => Layout::Plain,
+        "native" => Layout::Native,
         other => match other.strip_prefix("chain:") {
             Some(list) => Layout::Chain(list.split(',').map(str::to_string).collect()),
             None => {
                 return Err(Error::new(format!(
-                    "unknown layout {other} (routes, combined, chain:f1,f2,..., plain)"
+                    "unknown layout {other} (routes, combined, chain:f1,f2,..., plain, native)"
                 )));
             }
         },

@@ -175,7 +175,7 @@ impl Stream {
         let vars = &mut self.kong;
         // Without a route from the gateway's configuration, Kong's access phase for a route with
         // `strip_path: false` and no service path (as the kit's kong.yml): the path Kong's router
-        // normalised, escaped, then `?` and the raw query (kong-3.9.3 notes §1.1).
+        // normalised, escaped, then `?` and the raw query (docs/kong-3.9.3.md §1.1).
         match routing.upstream_uri.as_deref() {
             Some(upstream_uri) => upstream_uri.clone_into(&mut vars.upstream_uri),
             None => {
