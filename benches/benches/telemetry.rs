@@ -57,8 +57,8 @@ fn telemetry(c: &mut Criterion) {
     for (name, measured) in [("arrival fields null", base), ("arrival fields set", full)] {
         group.bench_function(name, |b| {
             b.iter(|| {
-                let line = TelemetryRecord::new(black_box(&verdict), &map, black_box(measured))
-                    .to_json();
+                let line =
+                    TelemetryRecord::new(black_box(&verdict), &map, black_box(measured)).to_json();
                 assert!(line.ends_with('}'));
                 line
             })

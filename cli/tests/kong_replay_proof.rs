@@ -18,11 +18,10 @@ use std::path::{Path, PathBuf};
 
 use common::proof::{deck_dump_path, deck_map_path, kdp_migrate, replay, scratch, traffic};
 use common::workspace;
-use kdp_migrate_cli::kong::normalize::router_path;
-use kdp_migrate_cli::kong::upstream_uri::upstream_uri;
 use kdp_migrate_cli::map_document::MapDocument;
 use kdp_migrate_cli::replay::ReplayRecord;
 use kdp_migrate_host_test::ObservedAction;
+use kdp_migrate_host_test::engine::kong::request_path::{router_path, upstream_uri};
 
 /// What the filters decide for a request, as the replay prints it.
 type Decision = (

@@ -22,7 +22,10 @@ use report_support::scratch;
 use serde_json::{Value, json};
 
 fn generate(map: &Value) -> Value {
-    let dir = scratch(&format!("kong-config-{}", map["telemetry"].as_str().unwrap_or("default")));
+    let dir = scratch(&format!(
+        "kong-config-{}",
+        map["telemetry"].as_str().unwrap_or("default")
+    ));
     let map_path = dir.join("map.json");
     std::fs::write(&map_path, map.to_string()).unwrap();
     let out = dir.join("kong.yml");
@@ -33,7 +36,11 @@ fn generate(map: &Value) -> Value {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     kdp_migrate_cli::yaml::parse(&std::fs::read_to_string(&out).unwrap())
         .unwrap()
         .value
@@ -58,7 +65,12 @@ fn generate_adds_the_file_log_plugin_for_the_log_plugins_sink_only() {
         json!({ LOG_PLUGIN_FIELD: "return kong.ctx.shared.kdp_migrate" })
     );
     assert_eq!(file_log["config"]["reopen"], true);
-    assert!(file_log["config"]["path"].as_str().unwrap().ends_with(".jsonl"));
+    assert!(
+        file_log["config"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with(".jsonl")
+    );
 
     let default = generate(&seed_map());
     assert!(

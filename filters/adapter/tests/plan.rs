@@ -742,18 +742,18 @@ fn the_log_plugins_sink_is_kongs_and_written_with_the_response() {
             RewriteCounts::FilterState,
         ),
     ] {
-        for summary in SUMMARIES {
-            let record = Plan::new(Roles::TELEMETRY, engine, summary, flags).record;
+        for shape in SHAPES {
+            let record = Plan::new(Roles::TELEMETRY, engine, shape, flags).record;
             assert_eq!(
                 record,
                 Some(Record {
                     sink,
                     rewrite_counts: counts
                 }),
-                "{} {summary:?}",
+                "{} {shape:?}",
                 engine.name
             );
-            let combined = Plan::new(Roles::ALL, engine, summary, flags).record;
+            let combined = Plan::new(Roles::ALL, engine, shape, flags).record;
             assert_eq!(combined.map(|record| record.sink), Some(sink));
         }
         assert_eq!(sink.with_response(), engine.name == "Kong");
