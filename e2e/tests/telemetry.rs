@@ -128,3 +128,24 @@ per_variant! {
         assert_eq!(h.gateway.telemetry_lines(), Vec::<String>::new(), "no record in Envoy's own log");
     }
 }
+
+per_setup! {
+    fn a_long_request_keeps_one_whole_record(setup) {
+        // nginx cuts an error-log line at 2,048 bytes: the record's texts are cut to their bounds instead
+        // (a kept beginning and `…`), so the line still parses and the report still counts the request.
+        let h = Harness::seed(setup).expect("start");
+        let path = format!("/v1/{}?q={}", "a".repeat(1_500), "b".repeat(300));
+        let agent = format!("agent/{}", "c".repeat(1_000));
+        let r = h.send(&Request::get(LONG1, &path).header("user-agent", &agent)).expect("send");
+        assert_eq!(r.status, 200, "{r:?}");
+        let records = h.gateway.wait_telemetry(1, |r| r["host"] == LONG1).expect("the record");
+        let [record] = records.as_slice() else { panic!("one record: {records:?}") };
+        for (key, sent) in [("path", &path), ("user_agent", &agent)] {
+            let text = record[key].as_str().unwrap_or_else(|| panic!("{key}: {record}"));
+            let kept = text.strip_suffix('\u{2026}').unwrap_or_else(|| panic!("{key} cut and marked: {text}"));
+            assert!(kept.len() > 100 && sent.starts_with(kept), "{key}: {text}");
+        }
+        let lines = h.gateway.telemetry_lines();
+        assert!(lines.iter().all(|line| line.len() <= TelemetryRecord::MAX_LINE_BYTES), "{lines:?}");
+    }
+}

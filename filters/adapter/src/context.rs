@@ -111,7 +111,7 @@ impl FilterContext {
             return;
         }
         let facts = self.take_facts();
-        let decision = map.decide(&facts.host, &facts.target, &facts.client);
+        let decision = map.decide(facts.host(), facts.target(), &facts.client);
         self.remember(map, &decision);
         self.facts = Some(facts);
     }
@@ -158,7 +158,8 @@ impl FilterContext {
     fn act(&mut self, plan: Plan, decision: &Decision<'_, '_>, facts: &RequestFacts) -> Action {
         let forward = match decision.outcome {
             Outcome::Reply(reply) if plan.answers => {
-                let response = LocalResponse::render(decision, &reply, &facts.host, &facts.target);
+                let response =
+                    LocalResponse::render(decision, &reply, facts.host(), facts.target());
                 return self.answer(decision, &response);
             }
             Outcome::Forward(forward) => Some(forward),
@@ -205,18 +206,18 @@ impl FilterContext {
     fn rewrite_response(
         &mut self,
         headers: &HeaderMap,
+        found: &ResponseHeaders<'_>,
         rewrite: Rewrite,
         api: &Api,
         host: &str,
         pass_counts: bool,
     ) {
         let url_headers = [
-            ("location", headers.get("location")),
-            ("content-location", headers.get("content-location")),
-            ("refresh", headers.get("refresh")),
+            ("location", found.location),
+            ("content-location", found.content_location),
+            ("refresh", found.refresh),
         ];
-        let has_cookie = headers.get("set-cookie").is_some();
-        if !has_cookie && url_headers.iter().all(|(_, value)| value.is_none()) {
+        if found.set_cookie.is_none() && url_headers.iter().all(|(_, value)| value.is_none()) {
             return;
         }
         // Taken in the request phase: Envoy refuses request-header reads here.
@@ -369,13 +370,13 @@ impl FilterContext {
                 let property = abi::property(engine.request_id?).ok().flatten()?;
                 Some(String::from_utf8_lossy(&property).into_owned())
             });
-        let line = TelemetryRecord::new(
+        let record_line = TelemetryRecord::new(
             verdict,
             map,
             Measured {
-                method: &method,
-                host: &facts.host,
-                path: &facts.target,
+                method,
+                host: facts.host(),
+                path: facts.target(),
                 status,
                 latency_ms,
                 location_rewritten,
@@ -385,11 +386,14 @@ impl FilterContext {
                 user_agent: user_agent.as_deref(),
                 request_id: request_id.as_deref().filter(|id| !id.is_empty()),
             },
-        )
-        .to_json();
-        let sink = record.sink;
+        );
+        // One buffer for the VM's life, reused: a line is written whole before the next one.
+        let mut line = self.shared.record_line.take();
+        line.clear();
+        record_line.write_json(&mut line);
         self.recorded = true;
-        self.write_record(sink, &line, with_response);
+        self.write_record(record.sink, &line, with_response);
+        self.shared.record_line.replace(line);
     }
 
     /// The counts a rewriting filter of the same chain left (see [`REWRITES_PROPERTY`]).
@@ -398,6 +402,34 @@ impl FilterContext {
         let text = std::str::from_utf8(&bytes).ok()?;
         let (urls, cookies) = text.split_once(',')?;
         Some((urls.parse().ok()?, cookies.parse().ok()?))
+    }
+}
+
+/// The response headers the response phase looks at, found in one walk of the map.
+struct ResponseHeaders<'a> {
+    status: Option<&'a [u8]>,
+    location: Option<&'a [u8]>,
+    content_location: Option<&'a [u8]>,
+    refresh: Option<&'a [u8]>,
+    set_cookie: Option<&'a [u8]>,
+}
+
+impl<'a> ResponseHeaders<'a> {
+    fn find(headers: &'a HeaderMap) -> Self {
+        let [status, location, content_location, refresh, set_cookie] = headers.first_values([
+            ":status",
+            "location",
+            "content-location",
+            "refresh",
+            "set-cookie",
+        ]);
+        ResponseHeaders {
+            status,
+            location,
+            content_location,
+            refresh,
+            set_cookie,
+        }
     }
 }
 
@@ -423,7 +455,7 @@ impl HttpContext for FilterContext {
         // Decided on the request as the client sent it: in Envoy the filters after this one
         // rewrite `:authority` and `:path`, which `host` and `request.path` reflect.
         let facts = self.take_facts();
-        let decision = map.decide(&facts.host, &facts.target, &facts.client);
+        let decision = map.decide(facts.host(), facts.target(), &facts.client);
         let plan = self.remember(map, &decision);
         let action = self.act(plan, &decision, &facts);
         self.facts = Some(facts);
@@ -489,9 +521,10 @@ impl FilterContext {
         } else {
             HeaderMap::default()
         };
+        let found = ResponseHeaders::find(&headers);
         if plan.response_status {
-            self.status = headers
-                .get(":status")
+            self.status = found
+                .status
                 .and_then(|bytes| std::str::from_utf8(bytes).ok()?.parse().ok());
         }
         if let Some(rewrite) = plan.rewrite
@@ -503,10 +536,17 @@ impl FilterContext {
                 RewriteFor::Legacy => self
                     .facts
                     .as_ref()
-                    .and_then(|facts| host::normalize(&facts.host, &mut buffer))
+                    .and_then(|facts| host::normalize(facts.host(), &mut buffer))
                     .unwrap_or_default(),
             };
-            self.rewrite_response(&headers, rewrite, api, host, plan.passes_rewrite_counts);
+            self.rewrite_response(
+                &headers,
+                &found,
+                rewrite,
+                api,
+                host,
+                plan.passes_rewrite_counts,
+            );
         }
         for (name, value) in std::mem::take(&mut self.deprecation) {
             if let Err(status) =

@@ -5,6 +5,8 @@
 //! encoding the whole map instead of one value costs the host next to nothing. So a phase that
 //! needs several headers reads its map once and borrows from it.
 
+use std::ops::Range;
+
 use crate::abi::{self, HostStatus, MapType};
 
 /// One header map in the ABI's encoding: a count, then (name length, value length) pairs, then the
@@ -42,6 +44,38 @@ impl HeaderMap {
         self.iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name.as_bytes()))
             .map(|(_, value)| value)
+    }
+
+    /// The first value of each of `names`, in one walk of the map: a phase that needs several
+    /// headers pays one pass, not one per header.
+    pub fn first_values<const N: usize>(&self, names: [&str; N]) -> [Option<&[u8]>; N] {
+        let mut found = [None; N];
+        let mut missing = N;
+        for (key, value) in self.iter() {
+            for (name, slot) in names.iter().zip(found.iter_mut()) {
+                if slot.is_none() && key.eq_ignore_ascii_case(name.as_bytes()) {
+                    *slot = Some(value);
+                    missing -= 1;
+                }
+            }
+            if missing == 0 {
+                break;
+            }
+        }
+        found
+    }
+
+    /// Where `value`, a slice this map returned, lies in the map's bytes, so that it can be kept
+    /// as a position and borrowed again later ([`HeaderMap::at`]).
+    pub fn span(&self, value: &[u8]) -> Option<Range<usize>> {
+        let start = (value.as_ptr() as usize).checked_sub(self.bytes.as_ptr() as usize)?;
+        let end = start.checked_add(value.len())?;
+        (end <= self.bytes.len()).then_some(start..end)
+    }
+
+    /// The bytes at `span` (empty when the span is not in the map).
+    pub fn at(&self, span: Range<usize>) -> &[u8] {
+        self.bytes.get(span).unwrap_or_default()
     }
 
     /// Every value of `name`, in order.
@@ -131,6 +165,26 @@ mod tests {
             vec![&b"a=1"[..], &b"b=2"[..]]
         );
         assert_eq!(headers.get("location"), None);
+    }
+
+    #[test]
+    fn first_values_take_the_first_of_each_name_in_one_walk() {
+        let headers = map(&[
+            (":path", "/a"),
+            ("Host", "h"),
+            ("set-cookie", "a=1"),
+            ("host", "second"),
+        ]);
+        let [host, path, cookie, absent] =
+            headers.first_values(["host", ":path", "set-cookie", "location"]);
+        assert_eq!(host, Some(&b"h"[..]));
+        assert_eq!(path, Some(&b"/a"[..]));
+        assert_eq!(cookie, Some(&b"a=1"[..]));
+        assert_eq!(absent, None);
+        let span = headers.span(host.unwrap_or_default()).expect("in the map");
+        assert_eq!(headers.at(span), b"h");
+        assert_eq!(headers.span(b"elsewhere"), None);
+        assert_eq!(headers.at(1000..1001), b"");
     }
 
     #[test]

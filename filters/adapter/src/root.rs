@@ -1,6 +1,6 @@
 //! The root context: configuration, shared per-VM state, and HTTP context creation.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use kdp_migrate_core::MigrationMap;
@@ -37,6 +37,8 @@ pub(crate) struct Shared {
     metrics: Cell<Option<bool>>,
     /// Whether this VM already said that its engine writes `filter_state` telemetry as log lines.
     pub sink_fallback_said: Cell<bool>,
+    /// The telemetry line being written: one buffer for the VM's life instead of one per request.
+    pub record_line: RefCell<String>,
 }
 
 impl Shared {
@@ -109,6 +111,7 @@ impl FilterRoot {
                 engine: Cell::new(None),
                 metrics: Cell::new(None),
                 sink_fallback_said: Cell::new(false),
+                record_line: RefCell::new(String::new()),
             }),
             configured: None,
         }

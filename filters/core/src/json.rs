@@ -1,14 +1,39 @@
 //! JSON values written straight into a line, the way `serde_json` writes them: the same escapes,
 //! the same number formats (its own `itoa` and `zmij`), `null` for a missing or non-finite value.
 
+use crate::record_text::RecordText;
+
 /// `value` as a JSON string: `"` and `\` escaped, control characters as `\n`-style or `\u00xx`
 /// escapes, everything else (non-ASCII included) as is.
 pub(crate) fn string(out: &mut String, value: &str) {
     out.push('"');
+    contents(out, value);
+    out.push('"');
+}
+
+/// A record text as a JSON string: its kept text, then the cut marker if it was cut.
+pub(crate) fn text(out: &mut String, value: RecordText<'_>) {
+    out.push('"');
+    contents(out, value.kept());
+    if value.is_cut() {
+        out.push_str(RecordText::CUT_MARKER);
+    }
+    out.push('"');
+}
+
+/// A record text or `null`.
+pub(crate) fn optional_text(out: &mut String, value: Option<RecordText<'_>>) {
+    match value {
+        Some(value) => text(out, value),
+        None => out.push_str("null"),
+    }
+}
+
+/// The inside of a JSON string for `value`, escaped.
+fn contents(out: &mut String, value: &str) {
     // Hosts, paths and methods almost never need an escape: one test, one copy.
     if !value.bytes().any(needs_escape) {
         out.push_str(value);
-        out.push('"');
         return;
     }
     let mut clean_from = 0;
@@ -36,7 +61,6 @@ pub(crate) fn string(out: &mut String, value: &str) {
         clean_from = at + 1;
     }
     out.push_str(value.get(clean_from..).unwrap_or_default());
-    out.push('"');
 }
 
 /// A string or `null`.

@@ -5,10 +5,12 @@ use serde::Serialize;
 use crate::decision::{Action, RedirectStage};
 use crate::json;
 use crate::map::{Api, Entry, MigrationMap};
+use crate::record_text::RecordText;
 use crate::timestamp::Timestamp;
 use crate::verdict::Verdict;
 
-/// One request, as the telemetry line reports it. Field order is the contract's order.
+/// One request, as the telemetry line reports it. Field order is the contract's order. Its texts are
+/// bounded ([`TelemetryRecord::MAX_LINE_BYTES`]) so that a line is never cut by a log.
 ///
 /// `Serialize` is the reference [`TelemetryRecord::write_json`] is tested against; the filters write
 /// the line by hand.
@@ -23,11 +25,11 @@ pub struct TelemetryRecord<'a> {
     /// `proxy`, `redirect`, `reject` or `pass`.
     pub action: &'static str,
     /// The request method.
-    pub method: &'a str,
+    pub method: RecordText<'a>,
     /// The client's Host, as sent.
-    pub host: &'a str,
+    pub host: RecordText<'a>,
     /// The raw request target, as sent.
-    pub path: &'a str,
+    pub path: RecordText<'a>,
     /// The response status, when the engine knows it.
     pub status: Option<u64>,
     /// The request's duration in milliseconds, when the engine knows it.
@@ -45,15 +47,15 @@ pub struct TelemetryRecord<'a> {
     /// Observe mode: the status it would have answered.
     pub would_status: Option<u16>,
     /// Observe mode: the `Location` it would have sent.
-    pub would_location: Option<&'a str>,
+    pub would_location: Option<RecordText<'a>>,
     /// When the request arrived (RFC 3339, UTC, milliseconds), when the engine's clock answered.
     pub time: Option<Timestamp>,
     /// Who sent it: the first `X-Forwarded-For` hop, else the peer address without its port.
-    pub client: Option<&'a str>,
+    pub client: Option<RecordText<'a>>,
     /// The `User-Agent` header.
-    pub user_agent: Option<&'a str>,
+    pub user_agent: Option<RecordText<'a>>,
     /// The request's id: `X-Request-Id`, else Kong's `Kong-Request-ID`.
-    pub request_id: Option<&'a str>,
+    pub request_id: Option<RecordText<'a>>,
 }
 
 /// What the engine measured about the request, beyond the decision.
@@ -110,7 +112,13 @@ impl<'a> TelemetryRecord<'a> {
         "request_id",
     ];
 
-    /// The record of a request decided as `verdict` by `map`, with what the engine measured.
+    /// The most bytes a line takes, whatever the request: a Kong error-log line holds 2,048 bytes,
+    /// of which nginx's and ngx_wasm_module's prefix (time, level, process, connection, filter)
+    /// takes about 100; every text of the record is cut to its bound to stay under this.
+    pub const MAX_LINE_BYTES: usize = 1_900;
+
+    /// The record of a request decided as `verdict` by `map`, with what the engine measured; texts
+    /// over their bounds are cut ([`RecordText`]).
     pub fn new(verdict: &'a Verdict, map: &'a MigrationMap, measured: Measured<'a>) -> Self {
         let would = verdict.would.as_ref();
         TelemetryRecord {
@@ -118,9 +126,9 @@ impl<'a> TelemetryRecord<'a> {
             entry: verdict.entry.as_str(),
             api: verdict.api(map).map(Api::name),
             action: verdict.action.as_str(),
-            method: measured.method,
-            host: measured.host,
-            path: measured.path,
+            method: RecordText::new(measured.method, bound::METHOD),
+            host: RecordText::new(measured.host, bound::HOST),
+            path: RecordText::new(measured.path, bound::PATH),
             status: measured.status,
             latency_ms: measured.latency_ms,
             redirect_stage: verdict.stage.map(RedirectStage::as_str),
@@ -129,11 +137,19 @@ impl<'a> TelemetryRecord<'a> {
             reason: verdict.reason,
             would_action: would.map(|would| would.action.as_str()),
             would_status: would.and_then(|would| would.status),
-            would_location: would.and_then(|would| would.location.as_deref()),
+            would_location: would
+                .and_then(|would| would.location.as_deref())
+                .map(|location| RecordText::new(location, bound::WOULD_LOCATION)),
             time: measured.time,
-            client: measured.client,
-            user_agent: measured.user_agent,
-            request_id: measured.request_id,
+            client: measured
+                .client
+                .map(|client| RecordText::new(client, bound::CLIENT)),
+            user_agent: measured
+                .user_agent
+                .map(|agent| RecordText::new(agent, bound::USER_AGENT)),
+            request_id: measured
+                .request_id
+                .map(|id| RecordText::new(id, bound::REQUEST_ID)),
         }
     }
 
@@ -141,9 +157,13 @@ impl<'a> TelemetryRecord<'a> {
     pub fn to_json(&self) -> String {
         let texts = [self.client, self.user_agent, self.request_id];
         let mut line = String::with_capacity(
-            448 + self.host.len()
-                + self.path.len()
-                + texts.iter().flatten().map(|text| text.len()).sum::<usize>(),
+            448 + self.host.kept().len()
+                + self.path.kept().len()
+                + texts
+                    .iter()
+                    .flatten()
+                    .map(|text| text.kept().len())
+                    .sum::<usize>(),
         );
         self.write_json(&mut line);
         line
@@ -162,11 +182,11 @@ impl<'a> TelemetryRecord<'a> {
         out.push_str(r#","action":"#);
         json::string(out, self.action);
         out.push_str(r#","method":"#);
-        json::string(out, self.method);
+        json::text(out, self.method);
         out.push_str(r#","host":"#);
-        json::string(out, self.host);
+        json::text(out, self.host);
         out.push_str(r#","path":"#);
-        json::string(out, self.path);
+        json::text(out, self.path);
         out.push_str(r#","status":"#);
         json::optional_integer(out, self.status);
         out.push_str(r#","latency_ms":"#);
@@ -184,7 +204,7 @@ impl<'a> TelemetryRecord<'a> {
         out.push_str(r#","would_status":"#);
         json::optional_integer(out, self.would_status);
         out.push_str(r#","would_location":"#);
-        json::optional_string(out, self.would_location);
+        json::optional_text(out, self.would_location);
         out.push_str(r#","time":"#);
         match self.time {
             Some(time) => {
@@ -195,13 +215,26 @@ impl<'a> TelemetryRecord<'a> {
             None => out.push_str("null"),
         }
         out.push_str(r#","client":"#);
-        json::optional_string(out, self.client);
+        json::optional_text(out, self.client);
         out.push_str(r#","user_agent":"#);
-        json::optional_string(out, self.user_agent);
+        json::optional_text(out, self.user_agent);
         out.push_str(r#","request_id":"#);
-        json::optional_string(out, self.request_id);
+        json::optional_text(out, self.request_id);
         out.push('}');
     }
+}
+
+/// The bounds of the record's texts, in bytes of their JSON strings: together with the rest of a
+/// record (at most about 480 bytes) they stay under [`TelemetryRecord::MAX_LINE_BYTES`]. A path
+/// keeps far more than any API's routing needs; a Location the more of what differs from the path.
+mod bound {
+    pub const METHOD: usize = 24;
+    pub const HOST: usize = 192;
+    pub const PATH: usize = 512;
+    pub const WOULD_LOCATION: usize = 320;
+    pub const CLIENT: usize = 64;
+    pub const USER_AGENT: usize = 160;
+    pub const REQUEST_ID: usize = 64;
 }
 
 /// The counter for one (api, entry, action): `requests_total_api=<api or ->_entry=<entry>_action=<action>`.

@@ -353,3 +353,64 @@ fn counter_names_carry_api_entry_and_action() {
         assert!(!api.name().contains('_'), "{}", api.name());
     }
 }
+
+#[test]
+fn a_record_fits_one_kong_error_log_line_whatever_the_request() {
+    // nginx cuts an error-log line at 2,048 bytes; a cut record would not parse. The longest record:
+    // a legacy request in observe mode (its would-be Location too), every text far over its bound,
+    // in each kind of character (plain, escaped twice or six times over, multi-byte), the widest
+    // numbers and the longest API name: 1,811 bytes at most.
+    let api = "a".repeat(63);
+    let map = map_with(&format!(
+        r#""legacy": {{"action": "observe"}}, "apis": [{{"name": "{api}"}}]"#
+    ));
+    let legacy_host = format!("{api}.old.test");
+    let decided_path = format!("/{}", "p".repeat(2_000));
+    let decision = map.decide(&legacy_host, &decided_path, &Client::default());
+    let verdict = Verdict::of(&map, &decision);
+    for filler in ["x", "\"", "\u{1}", "é", "\u{1F600}"] {
+        let long = filler.repeat(4_000);
+        let measured = Measured {
+            method: &long,
+            host: &long,
+            path: &long,
+            status: Some(u64::MAX),
+            latency_ms: Some(-1.234_567_890_123_456_7e-300),
+            location_rewritten: u32::MAX,
+            cookies_rewritten: u32::MAX,
+            time: Timestamp::from_unix_ms(Timestamp::MAX_UNIX_MS),
+            client: Some(&long),
+            user_agent: Some(&long),
+            request_id: Some(&long),
+        };
+        let record = TelemetryRecord::new(&verdict, &map, measured);
+        let line = record.to_json();
+        assert_eq!(line, serde_json::to_string(&record).unwrap());
+        assert!(
+            line.len() <= TelemetryRecord::MAX_LINE_BYTES,
+            "{filler:?}: {} bytes",
+            line.len()
+        );
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        for (key, sent) in [
+            ("method", long.as_str()),
+            ("host", &long),
+            ("path", &long),
+            ("client", &long),
+            ("user_agent", &long),
+            ("request_id", &long),
+            (
+                "would_location",
+                &format!("https://dev-01.test/{api}{decided_path}"),
+            ),
+        ] {
+            let text = value[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("{key}: {line}"));
+            let kept = text
+                .strip_suffix('\u{2026}')
+                .unwrap_or_else(|| panic!("{key} is cut and marked: {text}"));
+            assert!(!kept.is_empty() && sent.starts_with(kept), "{key}: {text}");
+        }
+    }
+}
