@@ -2,7 +2,7 @@
 # The Kong-engine side-by-side benchmark (issue 12, item 3): Kong 3.9's Wasm engine (nginx 1.25.3 +
 # ngx_wasm_module 9136e46 + Wasmtime 26) laid out as Kong 3.9.3's proxy location with kong/kong.yml's routes, with
 # no filter (a), with nginx doing the job itself (b: prefix strip and Kong's upstream variables, `return 308`), a
-# do-nothing Wasm filter (n, the floor), kdp_migrate alone (c) and kong.yml's chains (c2), on rewrite, redirect and
+# do-nothing Wasm filter (n, the floor), kdp_migrate alone (c) and kong-chains.yml's chains (c2), on rewrite, redirect and
 # pass-through requests, interleaved round by round, CPUs pinned. Prints req/s ratios and the worker's CPU µs per
 # request (benches/kong/RESULTS.md has the recorded figures and the method). Not a test. Keep the machine quiet.
 #

@@ -15,7 +15,7 @@
 # target/soak/<UTC time>), with the gateways' logs and configs. Exit status 0 when every check holds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export SETUPS="${SETUPS:-kong:routes envoy:combined}"
+export SETUPS="${SETUPS:-kong:combined envoy:combined}"
 if [[ " $SETUPS" == *" kong:"* ]]; then
   export KDP_NGX_WASM="${KDP_NGX_WASM:-$(scripts/setup-kong-engine.sh | tail -n 1)}"
 fi

@@ -74,7 +74,7 @@ fi
 echo "== soak: 50,000 requests per engine"
 soak_setups="envoy:combined"
 if [[ -z $kong_not_run ]]; then
-  soak_setups="kong:routes $soak_setups"
+  soak_setups="kong:combined $soak_setups"
 else
   echo "NOTE: the Kong-engine soak is NOT run: $kong_not_run."
 fi

@@ -15,7 +15,7 @@ map (kong/map.json). Configurations:
       counters), so c - m is what kdp_migrate's features cost on top of the job (needs REFERENCE_DIR)
   ml  m plus one info log line per request as long as kdp_migrate's record: ml - m is what the line costs
   c   kdp_migrate alone on every route (layout combined)
-  c2  the chains kong/kong.yml attaches per entry (layout routes): short host migration_telemetry +
+  c2  the chains kong/kong-chains.yml attaches per entry (layout routes): short host migration_telemetry +
       short_domain_router; legacy host migration_telemetry + legacy_redirect + host_rewrite; long host
       migration_telemetry
 More for experiments with EXTRA_LAYOUTS, e.g. "t=chain:migration_telemetry c4=chain:migration_telemetry,
@@ -52,7 +52,7 @@ SCENARIOS = {
     "redirect": (LEGACY1, "/v1/items?id=7",
                  {"a": (200, LEGACY1), "b": (308, None), "n": (200, LEGACY1), "m": (308, None), "ml": (308, None),
                   "c": (308, None), "c2": (308, None)}),
-    # kdp_migrate writes the long host without the port; kong.yml's long-host chain leaves the Host as sent.
+    # kdp_migrate writes the long host without the port; kong-chains.yml's long-host chain leaves the Host as sent.
     "pass": (LONG1, "/v1/items?id=7",
              {"a": (200, LONG1), "b": (200, LONG1), "n": (200, LONG1), "m": (200, LONG1), "ml": (200, LONG1),
               "c": (200, LONG1), "c2": (200, LONG1)}),
@@ -76,7 +76,7 @@ for spec in ENV.get("EXTRA_LAYOUTS", "").split():
 sbs.same_answers(SCENARIOS, LAYOUTS)
 NAMES = {"a": "a Kong's location, no filter", "b": "b nginx doing the job (native)",
          "n": "n do-nothing Wasm filter (floor)", "m": "m minimal job filter", "ml": "ml minimal job filter + log line",
-         "c": "c kdp_migrate", "c2": "c2 kong.yml's chains"}
+         "c": "c kdp_migrate", "c2": "c2 kong-chains.yml's chains"}
 ORDER = ["a", "b", "n", "m", "ml", "c", "c2"]
 PAIRS = [("c", "n"), ("c2", "n"), ("c", "b"), ("c2", "b"), ("n", "b"), ("b", "a"), ("n", "a"), ("c", "a"),
          ("c2", "c"), ("m", "n"), ("ml", "n"), ("ml", "m"), ("c", "m"), ("c", "ml"), ("c0", "n"), ("c20", "n"), ("c0", "b"), ("c20", "b"), ("c", "c0"), ("c2", "c20")]
@@ -92,7 +92,7 @@ def start_nginx(key, upstream_port):
 
 
 def verdicts(rows, single="c", chain="c2"):
-    """Issue 12's targets, from the paired medians, for kdp_migrate (`single`) and kong.yml's chains (`chain`):
+    """Issue 12's targets, from the paired medians, for kdp_migrate (`single`) and kong-chains.yml's chains (`chain`):
     what they add over the floor (n) and over nginx doing the job (b)."""
     out = []
 
@@ -113,7 +113,7 @@ def verdicts(rows, single="c", chain="c2"):
         added, alone = cpu(scenario, chain, "b"), cpu(scenario, single, "b")
         if added is not None and alone:
             ratio = added / alone
-            out.append(f"{scenario}: kong.yml's chain ({chain}) adds {added:+.1f} µs/req over nginx doing the job, "
+            out.append(f"{scenario}: kong-chains.yml's chain ({chain}) adds {added:+.1f} µs/req over nginx doing the job, "
                        f"kdp_migrate ({single}) {alone:+.1f}: {ratio:.2f}× (target ≤ 1.5×) "
                        f"{'MET' if ratio <= 1.5 else 'NOT MET'}")
     return out

@@ -23,7 +23,7 @@ which is not a leak; RSS_SLACK_KIB (default 4096) bounds it: a leak of only 8 by
 requests after the first checkpoint of the long run, or 90 bytes per request over the 45k of the CI run, exceeds it.
 
 Environment: KDP_NGX_WASM, ENVOY_BIN, ECHO_BIN, KONG_CONFIG_BIN, ENVOY_CONFIG_BIN; SETUPS (default
-"kong:routes envoy:combined", the shipped layouts: kong/kong.yml's chains, envoy/envoy.yaml's kdp_migrate; any
+"kong:combined envoy:combined", the shipped layouts: kdp_migrate alone (kong/kong.yml, envoy/envoy.yaml); any
 layout kdp-e2e-kong-config / kdp-e2e-envoy-config takes), REQUESTS (1000000 per setup), CONNS (8), FRESH (percent
 of requests on a fresh connection, 10), SEED (1), FILTERS_DIR, MAP, OUT, RSS_SLACK_KIB (4096), WASMTIME_CACHE.
 Exit status 0 when every check holds in every setup; the report goes to stdout (markdown).
@@ -50,7 +50,7 @@ FRESH = float(ENV.get("FRESH", "10")) / 100
 SEED = int(ENV.get("SEED", "1"))
 OUT = ENV.get("OUT", "target/soak")
 RSS_SLACK_KIB = int(ENV.get("RSS_SLACK_KIB", "4096"))
-SETUPS = ENV.get("SETUPS", "kong:routes envoy:combined").split()
+SETUPS = ENV.get("SETUPS", "kong:combined envoy:combined").split()
 CHECKPOINTS = 10
 # Lines that mean a crash, a trap or a panic in the gateway's log.
 TROUBLE = re.compile(rb"exited on signal|exited with fatal code|exited with code [1-9]|Caught Segmentation|Caught Aborted|"

@@ -62,7 +62,12 @@ fn stderr(output: &Output) -> String {
 }
 
 fn fixture(dir: &Path) -> Conversion {
-    convert(dir, &deck_dump_path(), &deck_map_path(), &[])
+    convert(
+        dir,
+        &deck_dump_path(),
+        &deck_map_path(),
+        &["--layout", "chains"],
+    )
 }
 
 fn entities<'r>(report: &'r Value, action: &str) -> Vec<(&'r str, &'r str)> {
@@ -329,7 +334,12 @@ fn converting_the_output_again_changes_nothing() {
     let first = fixture(&dir);
     let again_dir = scratch("convert-idempotent-again");
     let converted = dir.join("converted.yml");
-    let second = convert(&again_dir, &converted, &deck_map_path(), &[]);
+    let second = convert(
+        &again_dir,
+        &converted,
+        &deck_map_path(),
+        &["--layout", "chains"],
+    );
     assert_eq!(first.config, second.config);
     for layout in [["--layout", "combined"], ["--native", "--native"]] {
         let args: Vec<&str> = if layout[0] == "--native" {
@@ -418,7 +428,7 @@ fn json_dumps_and_format_1_1_are_read() {
     let source = yaml::parse_value(&std::fs::read_to_string(deck_dump_path()).unwrap()).unwrap();
     let json_dump = dir.join("ccc-int-kdp.json");
     std::fs::write(&json_dump, serde_json::to_string_pretty(&source).unwrap()).unwrap();
-    let from_json = convert(&dir, &json_dump, &deck_map_path(), &[]);
+    let from_json = convert(&dir, &json_dump, &deck_map_path(), &["--layout", "chains"]);
     let yaml_dir = scratch("convert-json-yaml");
     let from_yaml = fixture(&yaml_dir);
     assert_eq!(from_json.config, from_yaml.config);

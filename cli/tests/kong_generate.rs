@@ -1,5 +1,6 @@
-//! `kdp-migrate kong generate`: kong/kong.yml is its output for the seed map (regenerate with
-//! `KDP_REGENERATE=1`), the layouts, determinism, and refused input.
+//! `kdp-migrate kong generate`: kong/kong.yml (the default, combined layout) and kong/kong-chains.yml
+//! (`--layout chains`) are its output for the seed map (regenerate with `KDP_REGENERATE=1`), the
+//! layouts, determinism, and refused input.
 
 // Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
 // clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
@@ -39,28 +40,52 @@ fn generate(extra: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-#[test]
-fn kong_yml_is_the_generated_configuration_of_the_seed_map() {
-    let generated = generate(&[]);
-    let path = workspace().join("kong/kong.yml");
+/// `file` (under kong/) is what `kong generate --map kong/map.json` writes with `extra` arguments.
+fn committed_is_generated(file: &str, extra: &[&str]) -> String {
+    let generated = generate(extra);
+    let path = workspace().join("kong").join(file);
     if std::env::var_os("KDP_REGENERATE").is_some() {
         std::fs::write(&path, &generated).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap();
+    let command = format!(
+        "kong generate --map kong/map.json {} --out kong/{file}",
+        extra.join(" ")
+    );
     assert!(
         committed == generated,
-        "kong/kong.yml is not `kdp-migrate kong generate --map kong/map.json`: run \
-         `cargo run -p kdp-migrate-cli -- kong generate --map kong/map.json --out kong/kong.yml` \
+        "kong/{file} is not `kdp-migrate {command}`: run `cargo run -p kdp-migrate-cli -- {command}` \
          (or this test with KDP_REGENERATE=1)"
     );
-    // The map is written once, and referenced by every other filter.
+    generated
+}
+
+/// The map written once (`&migration_map`) and referenced by every other filter.
+fn map_references(generated: &str) -> (usize, usize) {
     let body: String = generated
         .lines()
         .filter(|line| !line.starts_with('#'))
         .collect::<Vec<_>>()
         .join("\n");
-    assert_eq!(body.matches("&migration_map").count(), 1);
-    assert_eq!(body.matches("*migration_map").count(), 13);
+    (
+        body.matches("&migration_map").count(),
+        body.matches("*migration_map").count(),
+    )
+}
+
+#[test]
+fn kong_yml_is_the_generated_configuration_of_the_seed_map() {
+    // The recommended layout, kdp_migrate alone on each of the 7 routes, is the default.
+    let combined = committed_is_generated("kong.yml", &[]);
+    assert!(
+        combined.contains("generate --layout combined"),
+        "{combined}"
+    );
+    assert_eq!(map_references(&combined), (1, 6));
+    // The split filters, chained per entry: migration_telemetry on every route, two more on short and
+    // legacy routes.
+    let chains = committed_is_generated("kong-chains.yml", &["--layout", "chains"]);
+    assert_eq!(map_references(&chains), (1, 13));
 }
 
 fn routes(document: &Value) -> Vec<&Value> {

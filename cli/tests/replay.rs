@@ -310,27 +310,34 @@ fn the_summary_counts_per_api_entry_and_action() {
 
 #[test]
 fn kong_routing_runs_each_routes_chain_and_kong_answers_404_without_a_route() {
-    let kong = workspace().join("kong/kong.yml");
-    let output = replay(
-        &sample("kong-file-log.jsonl"),
-        &["--kong", kong.to_str().unwrap()],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let decisions = decisions(&output);
-    let mut expected = file_log_rows(true);
-    // `Host: DEV-01.aliyun.cloud.cn.aibang:443`: Kong 3.9 compares hosts case-sensitively
-    // (Kong/kong#14198), so no route takes it and Kong answers 404 itself, no filter running.
-    assert_eq!(decisions[5].host, "DEV-01.aliyun.cloud.cn.aibang:443");
-    expected[5] = (
-        "short",
-        Some("api02"),
-        ObservedAction::Reject,
-        Some(404),
-        None,
-        None,
-        None,
-    );
-    assert_eq!(decisions.iter().map(row).collect::<Vec<_>>(), expected);
+    // The same decisions with kdp_migrate alone on each route and with the split filters' chains.
+    for file in ["kong/kong.yml", "kong/kong-chains.yml"] {
+        let kong = workspace().join(file);
+        let output = replay(
+            &sample("kong-file-log.jsonl"),
+            &["--kong", kong.to_str().unwrap()],
+        );
+        assert_eq!(output.status.code(), Some(0), "{file}: {}", stderr(&output));
+        let decisions = decisions(&output);
+        let mut expected = file_log_rows(true);
+        // `Host: DEV-01.aliyun.cloud.cn.aibang:443`: Kong 3.9 compares hosts case-sensitively
+        // (Kong/kong#14198), so no route takes it and Kong answers 404 itself, no filter running.
+        assert_eq!(decisions[5].host, "DEV-01.aliyun.cloud.cn.aibang:443");
+        expected[5] = (
+            "short",
+            Some("api02"),
+            ObservedAction::Reject,
+            Some(404),
+            None,
+            None,
+            None,
+        );
+        assert_eq!(
+            decisions.iter().map(row).collect::<Vec<_>>(),
+            expected,
+            "{file}"
+        );
+    }
 }
 
 #[test]

@@ -13,7 +13,7 @@ pub enum Engine {
     /// Envoy 1.40 (V8), from `envoy/envoy.yaml`.
     Envoy,
     /// Kong 3.9's engine: nginx 1.25.3 + ngx_wasm_module 9136e46 + Wasmtime 26, from `e2e/nginx/kong-proxy.conf`
-    /// with the routes of `kong/kong.yml`.
+    /// with the routes of `kong/kong-chains.yml`.
     Kong,
 }
 

@@ -1,5 +1,5 @@
 //! One test's world: the echo upstream and one gateway in front of it — Envoy rendered from `envoy/envoy.yaml`, or
-//! Kong's engine rendered from `e2e/nginx/kong-proxy.conf` with the routes of `kong/kong.yml` — with a given map
+//! Kong's engine rendered from `e2e/nginx/kong-proxy.conf` with the routes of `kong/kong-chains.yml` — with a given map
 //! and filter layout. Dropping it stops the gateway, then the upstream, and removes the scratch directory.
 
 use crate::client::{Request, Response};
@@ -24,7 +24,7 @@ pub enum Variant {
     /// The combined `kdp_migrate` filter: Envoy's one filter; in Kong the only filter of every route.
     Combined,
     /// The separate filters. Envoy: all four in one chain (telemetry, legacy_redirect, host_rewrite,
-    /// short_domain_router). Kong: the chain `kong/kong.yml` attaches to the request's route.
+    /// short_domain_router). Kong: the chain `kong/kong-chains.yml` attaches to the request's route.
     Chain,
 }
 
@@ -229,7 +229,7 @@ fn start_envoy(
     Err(last)
 }
 
-/// Kong's engine on `template` (`e2e/nginx/kong-proxy.conf` for Kong's layout) with the routes of `kong/kong.yml`,
+/// Kong's engine on `template` (`e2e/nginx/kong-proxy.conf` for Kong's layout) with the routes of `kong/kong-chains.yml`,
 /// in front of `upstream_port`, its error log at `log_level`.
 pub fn start_nginx(
     template: &Path,
@@ -273,7 +273,7 @@ pub fn nginx_settings(
     dir: &WorkDir,
     name: &str,
 ) -> Result<kong_config::Render> {
-    let routes = kong_routes::load(&paths::kong_yml())?;
+    let routes = kong_routes::load(&paths::kong_chains_yml())?;
     for route in &routes {
         for filter in layout.filters(route) {
             paths::filter_wasm(&filter)?;
@@ -301,10 +301,10 @@ pub fn nginx_settings(
     })
 }
 
-/// `template` rendered with the routes of `kong/kong.yml`.
+/// `template` rendered with the routes of `kong/kong-chains.yml`.
 pub fn render_nginx(template: &Path, settings: &kong_config::Render) -> Result<String> {
     let text = std::fs::read_to_string(template).context(template.display())?;
-    let routes = kong_routes::load(&paths::kong_yml())?;
+    let routes = kong_routes::load(&paths::kong_chains_yml())?;
     kong_config::render(&text, &routes, settings).map_err(|e| e.context(template.display()))
 }
 

@@ -4,8 +4,8 @@
 //! Like the Envoy rendering ([`crate::config`]) the step is small and checked: it fills the template's
 //! placeholders (ports, paths, log level, the `wasm{}` modules, the router's Host → route map) and writes the
 //! template's route block once per filter chain, with one `proxy_wasm <filter> '<map>'` line per filter. Which
-//! filters: [`Layout`] — the chains `kong/kong.yml` attaches to its routes ([`crate::kong_routes`]), or
-//! `kdp_migrate` alone on every route, or a given chain, or none. Every filter gets the given map (in `kong.yml`
+//! filters: [`Layout`] — the chains `kong/kong-chains.yml` attaches to its routes ([`crate::kong_routes`]), or
+//! `kdp_migrate` alone on every route, or a given chain, or none. Every filter gets the given map (in `kong-chains.yml`
 //! each one carries the seed map). A placeholder the template lacks, or one left over, is an error.
 
 use crate::error::{Context, Error, Result};
@@ -24,7 +24,7 @@ const BLOCK_END: &str = "#<route\n";
 /// Which filters each route runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Layout {
-    /// Each route's chain, as `kong/kong.yml` attaches it.
+    /// Each route's chain, as `kong/kong-chains.yml` attaches it.
     Routes,
     /// `kdp_migrate` alone on every route.
     Combined,
@@ -57,7 +57,7 @@ impl Layout {
 pub struct Render {
     /// The proxy listener's port (on 127.0.0.1).
     pub listener_port: u16,
-    /// The upstream's port (on 127.0.0.1): every service of `kong.yml` is sent there.
+    /// The upstream's port (on 127.0.0.1): every service of `kong-chains.yml` is sent there.
     pub upstream_port: u16,
     /// nginx's working folder: pid file and temporary files (it must exist).
     pub prefix: PathBuf,

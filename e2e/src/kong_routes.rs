@@ -1,4 +1,4 @@
-//! The routes of `kong/kong.yml` (the declarative config users load into Kong) and the filter chain Kong attaches to
+//! The routes of `kong/kong-chains.yml` (the declarative config users load into Kong) and the filter chain Kong attaches to
 //! each: what the Kong-engine layout runs.
 //!
 //! Read as Kong 3.9 reads it: a route's chain is its service's `filter_chains` filters, then its own (Kong runs

@@ -1,6 +1,6 @@
 //! End-to-end tests of the kdp-migrate filters in real gateways: Envoy 1.40 (official build, V8 runtime) and Kong
 //! 3.9's Wasm engine (nginx 1.25.3 + ngx_wasm_module 9136e46 + Wasmtime 26, built from `../shared/kong-engine`)
-//! laid out as Kong's proxy location, with the routes and chains of `kong/kong.yml`.
+//! laid out as Kong's proxy location, with the routes and chains of `kong/kong-chains.yml`.
 //!
 //! The library is the test support code; the tests are in `tests/`, one file per behaviour. A behaviour both
 //! engines share is written once ([`per_setup!`]) and runs in four setups; what only one engine has
@@ -14,7 +14,7 @@
 //!   and the filter layout (combined filter, chain of separate filters, none, or Envoy-native routes).
 //! - [`envoy`]: starts Envoy on free loopback ports, waits for admin `/ready`, reads its log and stats, and kills it
 //!   on drop (also when a test fails).
-//! - [`kong_routes`], [`kong_config`]: read the routes and chains of `kong/kong.yml` and render
+//! - [`kong_routes`], [`kong_config`]: read the routes and chains of `kong/kong-chains.yml` and render
 //!   `e2e/nginx/kong-proxy.conf` (Kong's proxy server, with what Kong's access phase computes modelled in nginx).
 //! - [`native_routes`]: a map's routing job as the gateways' own routes would do it, the benchmarks' native
 //!   baseline, rendered for Envoy by [`config`] and for Kong's engine by [`kong_config`].
@@ -90,7 +90,7 @@ macro_rules! per_setup {
                     let $setup = $crate::Setup::new($crate::Engine::Kong, $crate::Variant::Combined);
                     $body
                 }
-                /// Kong's engine, the chains of `kong/kong.yml`.
+                /// Kong's engine, the chains of `kong/kong-chains.yml`.
                 #[test]
                 fn kong_chain() {
                     let $setup = $crate::Setup::new($crate::Engine::Kong, $crate::Variant::Chain);
@@ -139,7 +139,7 @@ macro_rules! per_variant {
                     let $setup = $crate::Setup::new($crate::Engine::Kong, $crate::Variant::Combined);
                     $body
                 }
-                /// Kong's engine, the chains of `kong/kong.yml`.
+                /// Kong's engine, the chains of `kong/kong-chains.yml`.
                 #[test]
                 fn kong_chain() {
                     let $setup = $crate::Setup::new($crate::Engine::Kong, $crate::Variant::Chain);

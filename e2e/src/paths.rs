@@ -90,9 +90,11 @@ pub fn plain_nginx_template() -> PathBuf {
         .join("plain-proxy.conf")
 }
 
-/// Kong's declarative config users load, whose routes and chains the Kong-engine tests run: `kong/kong.yml`.
-pub fn kong_yml() -> PathBuf {
-    workspace_root().join("kong").join("kong.yml")
+/// Kong's declarative config with the split filters chained per entry, whose routes and chains the Kong-engine
+/// tests run: `kong/kong-chains.yml` (`kong/kong.yml`, the recommended layout, has the same routes with
+/// `kdp_migrate` alone on each, which [`crate::kong_config::Layout`]'s combined layout puts there too).
+pub fn kong_chains_yml() -> PathBuf {
+    workspace_root().join("kong").join("kong-chains.yml")
 }
 
 /// Wasmtime's compilation cache for the Kong-engine tests (`<tmp>/kdp-e2e/wasmtime-cache`), shared by every nginx

@@ -1,5 +1,5 @@
 //! What only Kong's engine does, or only it shows: nginx 1.25.3 + ngx_wasm_module 9136e46 + Wasmtime 26 laid out
-//! as Kong 3.9.3's proxy location (`e2e/nginx/kong-proxy.conf`, routes and chains of `kong/kong.yml`).
+//! as Kong 3.9.3's proxy location (`e2e/nginx/kong-proxy.conf`, routes and chains of `kong/kong-chains.yml`).
 //!
 //! - the upstream request Kong's access phase prepares, and what the filters change in it;
 //! - a refused map: nginx stops at start-up (Kong instead fails the chain's requests with 500);
@@ -70,7 +70,7 @@ per_variant! {
             .header("via", "1.0 client-proxy");
         let view = upstream_view(&h, &request);
         assert_eq!(view["path"], "/a/b/c?x=1", "Kong sends the normalised path: {view}");
-        // preserve_host sends the Host as sent. kong.yml's long-host chain (migration_telemetry) leaves it; kdp_migrate's
+        // preserve_host sends the Host as sent. kong-chains.yml's long-host chain (migration_telemetry) leaves it; kdp_migrate's
         // host_rewrite role sets the long host on long entries in Kong (filters/adapter/src/plan.rs), port dropped.
         let host = match setup.variant {
             Variant::Chain => format!("{LONG1}:{port}"),

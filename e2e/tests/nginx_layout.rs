@@ -1,4 +1,4 @@
-//! The rendering of `e2e/nginx/kong-proxy.conf` from `kong/kong.yml`, without running nginx: each Host goes to the
+//! The rendering of `e2e/nginx/kong-proxy.conf` from `kong/kong-chains.yml`, without running nginx: each Host goes to the
 //! chain the declarative config attaches to its route, every filter gets the map as one nginx token, and what the
 //! layout cannot model is refused. (No test here needs Kong's engine, so none has the engine marker in its name.)
 
@@ -34,7 +34,7 @@ fn settings(layout: Layout, map: &str) -> Render {
 }
 
 fn shipped_routes() -> Vec<KongRoute> {
-    kong_routes::load(&paths::kong_yml()).expect("kong/kong.yml")
+    kong_routes::load(&paths::kong_chains_yml()).expect("kong/kong-chains.yml")
 }
 
 fn render(layout: Layout, map: &str) -> String {

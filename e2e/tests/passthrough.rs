@@ -1,7 +1,7 @@
 //! Long-host and unknown-host entries (README "What happens to a request"): passed through untouched, and recorded.
 //!
 //! "Unknown" needs a request that reaches the filters with a Host the map does not know. In Kong only hosts that
-//! `kong/kong.yml` routes reach a chain (any other gets Kong's own 404), so the shared test removes api02 from the
+//! `kong/kong-chains.yml` routes reach a chain (any other gets Kong's own 404), so the shared test removes api02 from the
 //! map while its routes stay — an API taken out of the migration — and api02's hosts become unknown to the
 //! filters in both engines.
 

@@ -22,9 +22,9 @@ pub enum KongCommand {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum LayoutArg {
-    /// Separate filters per entry.
+    /// The split filters, chained per entry (each filter in a chain pays Kong's per-filter cost).
     Chains,
-    /// `kdp_migrate` alone on every route.
+    /// `kdp_migrate` alone on every route: the recommended layout (benches/kong/RESULTS.md).
     Combined,
 }
 
@@ -34,7 +34,7 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "MAP")]
     map: PathBuf,
     /// How the filters are attached.
-    #[arg(long, value_enum, default_value_t = LayoutArg::Chains)]
+    #[arg(long, value_enum, default_value_t = LayoutArg::Combined)]
     layout: LayoutArg,
     /// Kong without Wasm: Kong's own routes and bundled plugins (see the file's header for what
     /// that cannot do).
@@ -57,7 +57,7 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "MAP")]
     map: PathBuf,
     /// How the filters are attached.
-    #[arg(long, value_enum, default_value_t = LayoutArg::Chains)]
+    #[arg(long, value_enum, default_value_t = LayoutArg::Combined)]
     layout: LayoutArg,
     /// Kong without Wasm: Kong's own routes and bundled plugins.
     #[arg(long)]

@@ -170,10 +170,19 @@ fn header(map: &MapDocument, layout: Layout, service_url: &ServiceUrl) -> Vec<St
             );
         }
     }
+    let counters = match layout {
+        Layout::Combined => {
+            "and kdp_migrate's counters as pw_kdp_migrate_requests_total{api,entry,action}"
+        }
+        Layout::Chains => {
+            "and migration_telemetry's counters as pw_migration_telemetry_requests_total{api,entry,action}"
+        }
+        Layout::Native => "(no filter counters without Wasm)",
+    };
     lines.extend([
         String::new(),
-        "Prometheus (global): Kong's kong_* series, and with Wasm the filters' counters as".to_owned(),
-        "pw_migration_telemetry_requests_total{api,entry,action} at /metrics (Status or Admin API).".to_owned(),
+        format!("Prometheus (global): Kong's kong_* series {counters}"),
+        "at /metrics (Status or Admin API).".to_owned(),
     ]);
     if map.map.telemetry() == TelemetrySink::LogPlugins {
         lines.extend([

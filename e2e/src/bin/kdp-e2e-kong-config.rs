@@ -8,11 +8,11 @@
 //! ```
 //!
 //! Prints the nginx config. Run it with `nginx -p DIR -c <file> -e <error log>` (nginx then runs as one process in
-//! the foreground). Layouts: `routes`, the chains `kong/kong.yml` attaches to its routes; `combined`,
+//! the foreground). Layouts: `routes`, the chains `kong/kong-chains.yml` attaches to its routes; `combined`,
 //! `kdp_migrate` alone on every route; `chain:f1,f2`, these filters on every route; `plain`, no filter; `native`, no filter and nginx doing the map's
 //! routing job itself (the benchmarks' baseline: `kdp_migrate_e2e::native_routes`). Defaults:
 //! error log `DIR/error.log` at `info` (the telemetry lines; `notice` leaves them out), `KDP_FILTERS_DIR` or
-//! `dist/kong-filters`, the seed map `kong/map.json`, `e2e/nginx/kong-proxy.conf`, `kong/kong.yml`. `--prefix`
+//! `dist/kong-filters`, the seed map `kong/map.json`, `e2e/nginx/kong-proxy.conf`, `kong/kong-chains.yml`. `--prefix`
 //! is created if missing. `--wasmtime-cache DIR` keeps compiled modules in DIR across runs: it writes
 //! `<prefix>/wasmtime-cache.toml`, which the config names (without it, nginx compiles every module at start-up).
 //! `--wasmtime-flag profiler=perfmap` (repeatable) adds `flag profiler perfmap;` to the `wasmtime {}` block: a
@@ -44,7 +44,7 @@ fn run() -> Result<String> {
     let mut filters_dir = paths::filters_dir();
     let mut map_path = paths::seed_map_path();
     let mut template = paths::kong_template();
-    let mut kong_yml = paths::kong_yml();
+    let mut kong_chains_yml = paths::kong_chains_yml();
     let mut cache_dir = None;
     let mut wasmtime_flags = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -67,7 +67,7 @@ fn run() -> Result<String> {
             "--filters-dir" => filters_dir = PathBuf::from(&value),
             "--map" => map_path = PathBuf::from(&value),
             "--template" => template = PathBuf::from(&value),
-            "--kong-yml" => kong_yml = PathBuf::from(&value),
+            "--kong-yml" => kong_chains_yml = PathBuf::from(&value),
             "--wasmtime-cache" => cache_dir = Some(std::path::absolute(&value)?),
             "--wasmtime-flag" => {
                 let (name, flag_value) = value
@@ -109,7 +109,7 @@ fn run() -> Result<String> {
     };
     let text = std::fs::read_to_string(&template)
         .map_err(|e| Error::new(format!("{}: {e}", template.display())))?;
-    let routes = kong_routes::load(&kong_yml)?;
+    let routes = kong_routes::load(&kong_chains_yml)?;
     kong_config::render(&text, &routes, &settings)
 }
 

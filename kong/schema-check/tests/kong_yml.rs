@@ -1,6 +1,7 @@
-//! `kong/kong.yml`: standard Kong 3.x declarative syntax, every filter config accepted by the
-//! meta.json schema and by the core, the chains of the Kong guide, and routes that send each
-//! request to the service of the API the core picks for it.
+//! `kong/kong.yml` (kdp_migrate alone on every route, the recommended layout) and
+//! `kong/kong-chains.yml` (the split filters chained per entry): standard Kong 3.x declarative
+//! syntax, every filter config accepted by the meta.json schema and by the core, the chains of the
+//! Kong guide, and routes that send each request to the service of the API the core picks for it.
 
 // Integration tests may fail loudly outside #[test] functions too (helpers, fixtures):
 // clippy.toml's allow-*-in-tests reaches only #[test] functions and #[cfg(test)] modules.
@@ -33,9 +34,12 @@ struct Route {
     raw: Value,
 }
 
-fn kong_yml() -> Value {
-    let text = fs::read_to_string(kong_dir().join("kong.yml")).unwrap();
-    serde_saphyr::from_str(&text).unwrap_or_else(|error| panic!("kong/kong.yml: {error}"))
+/// The two layouts `kdp-migrate kong generate` writes for the seed map.
+const LAYOUT_FILES: [&str; 2] = ["kong.yml", "kong-chains.yml"];
+
+fn kong_config(file: &str) -> Value {
+    let text = fs::read_to_string(kong_dir().join(file)).unwrap();
+    serde_saphyr::from_str(&text).unwrap_or_else(|error| panic!("kong/{file}: {error}"))
 }
 
 fn seed_map() -> (Value, MigrationMap) {
@@ -129,7 +133,12 @@ fn chain(route: &Route) -> Vec<(String, Value)> {
 
 #[test]
 fn declarative_format_3_0_with_route_filter_chains() {
-    let config = kong_yml();
+    for file in LAYOUT_FILES {
+        declarative_format_3_0(&kong_config(file));
+    }
+}
+
+fn declarative_format_3_0(config: &Value) {
     assert_eq!(config["_format_version"], "3.0");
     let top: BTreeSet<&str> = config
         .as_object()
@@ -142,7 +151,7 @@ fn declarative_format_3_0_with_route_filter_chains() {
         BTreeSet::from(["_format_version", "services", "plugins"])
     );
     let mut names = BTreeSet::new();
-    for route in routes(&config) {
+    for route in routes(config) {
         assert!(
             names.insert(route.name.clone()),
             "duplicate route name {}",
@@ -195,10 +204,20 @@ fn declarative_format_3_0_with_route_filter_chains() {
 /// Every filter config in kong.yml is the seed map, accepted by each meta.json schema and the core.
 #[test]
 fn every_filter_config_is_the_seed_map_and_is_accepted() {
+    // 7 routes: kdp_migrate alone on each; 3 short routes x 2 filters + 2 legacy x 3 + 2 long x 1.
+    for (file, filters) in [("kong.yml", 7), ("kong-chains.yml", 14)] {
+        assert_eq!(
+            filter_configs_checked(&kong_config(file)),
+            filters,
+            "{file}"
+        );
+    }
+}
+
+fn filter_configs_checked(config: &Value) -> usize {
     let (seed, _) = seed_map();
-    let config = kong_yml();
     let mut checked = 0;
-    for route in routes(&config) {
+    for route in routes(config) {
         for (filter, filter_config) in chain(&route) {
             let meta: Value = serde_json::from_slice(
                 &fs::read(kong_dir().join(format!("{filter}.meta.json"))).unwrap(),
@@ -223,15 +242,19 @@ fn every_filter_config_is_the_seed_map_and_is_accepted() {
             checked += 1;
         }
     }
-    // 3 short routes x 2 filters + 2 legacy x 3 + 2 long x 1.
-    assert_eq!(checked, 14);
+    checked
 }
 
-/// The chains of the Kong guide, by the entry the core says each route's host is.
+/// The chains of the Kong guide, by the entry the core says each route's host is; kdp_migrate
+/// alone everywhere in the recommended layout.
 #[test]
 fn chains_follow_the_entry_of_each_route() {
     let (_, map) = seed_map();
-    for route in routes(&kong_yml()) {
+    for route in routes(&kong_config("kong.yml")) {
+        let names: Vec<String> = chain(&route).into_iter().map(|(name, _)| name).collect();
+        assert_eq!(names, ["kdp_migrate"], "{}", route.name);
+    }
+    for route in routes(&kong_config("kong-chains.yml")) {
         let entry = map.classify(&route.hosts[0], "/").entry;
         let expected: &[&str] = match entry {
             Entry::Short => &["migration_telemetry", "short_domain_router"],
@@ -255,11 +278,16 @@ fn chains_follow_the_entry_of_each_route() {
 /// Each API's entries all reach that API's service and no other; every host of the map is routed.
 #[test]
 fn every_entry_of_every_api_routes_to_its_service() {
+    for file in LAYOUT_FILES {
+        entries_route_to_their_service(&routes(&kong_config(file)));
+    }
+}
+
+fn entries_route_to_their_service(routes: &[Route]) {
     let (_, map) = seed_map();
-    let routes = routes(&kong_yml());
     for api in map.apis() {
         let service = |host: &str, path: &str| {
-            kong_route(&routes, host, path)
+            kong_route(routes, host, path)
                 .unwrap_or_else(|| panic!("no route for {host}{path}"))
                 .service
                 .clone()
@@ -292,22 +320,20 @@ fn every_entry_of_every_api_routes_to_its_service() {
             format!("http://{}.team2.svc.cluster.local:8080", api.name())
         );
     }
-    assert!(
-        kong_route(
-            &routes,
-            "api03.target-team2.dev.aliyun.cloud.cn.aibang",
-            "/"
-        )
-        .is_none()
-    );
+    assert!(kong_route(routes, "api03.target-team2.dev.aliyun.cloud.cn.aibang", "/").is_none());
 }
 
 /// On the short host, Kong's route and the core's prefix match agree on every path: the API's
 /// service when the core finds that API, the unmatched catch-all when it finds none.
 #[test]
 fn short_host_routes_match_on_segment_boundaries_like_the_core() {
+    for file in LAYOUT_FILES {
+        short_routes_match_like_the_core(&routes(&kong_config(file)));
+    }
+}
+
+fn short_routes_match_like_the_core(routes: &[Route]) {
     let (_, map) = seed_map();
-    let routes = routes(&kong_yml());
     let segments = [
         "api01", "api02", "api010", "api01-x", "api0", "API01", "x", "", "api01.", "v2",
     ];
@@ -320,7 +346,7 @@ fn short_host_routes_match_on_segment_boundaries_like_the_core() {
         }
     }
     for path in &paths {
-        let route = kong_route(&routes, map.short_host(), path).unwrap_or_else(|| panic!("{path}"));
+        let route = kong_route(routes, map.short_host(), path).unwrap_or_else(|| panic!("{path}"));
         let core_path = path.split_once('?').map_or(path.as_str(), |(p, _)| p);
         match map.match_prefix(core_path) {
             Some((api, _)) => assert_eq!(route.service, api.name(), "{path}"),
