@@ -80,7 +80,7 @@ pub struct Render {
 /// Loads a YAML (or JSON) Envoy bootstrap as a JSON value.
 pub fn load_template(path: &Path) -> Result<Value> {
     let text = std::fs::read_to_string(path).context(path.display())?;
-    let value: Value = serde_yaml::from_str(&text).context(path.display())?;
+    let value: Value = serde_saphyr::from_str(&text).context(path.display())?;
     Ok(value)
 }
 

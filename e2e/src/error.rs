@@ -49,8 +49,8 @@ impl From<serde_json::Error> for Error {
     }
 }
 
-impl From<serde_yaml::Error> for Error {
-    fn from(e: serde_yaml::Error) -> Self {
+impl From<serde_saphyr::Error> for Error {
+    fn from(e: serde_saphyr::Error) -> Self {
         Error(format!("YAML: {e}"))
     }
 }

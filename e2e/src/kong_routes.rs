@@ -26,7 +26,7 @@ pub struct KongRoute {
 /// Reads the routes of a Kong declarative config (YAML, anchors and aliases resolved).
 pub fn load(path: &Path) -> Result<Vec<KongRoute>> {
     let text = std::fs::read_to_string(path).context(path.display())?;
-    let config: Value = serde_yaml::from_str(&text).context(path.display())?;
+    let config: Value = serde_saphyr::from_str(&text).context(path.display())?;
     routes(&config).map_err(|e| e.context(path.display()))
 }
 
