@@ -85,6 +85,37 @@ pub struct WindowFindings {
     pub max_5xx_share: Option<f64>,
 }
 
+/// One entry's row of an API's findings, as the table and the page show it.
+#[derive(Clone, Copy, Debug)]
+pub struct EntryRow<'a> {
+    /// Requests through the entry.
+    pub requests: u64,
+    /// Requests per action.
+    pub actions: Actions,
+    /// 4xx and 5xx rates.
+    pub errors: Errors,
+    /// Latency percentiles, when a record carried a latency.
+    pub latency: Option<Percentiles>,
+    /// The first record's time.
+    pub first_seen: Option<&'a str>,
+    /// The last record's time.
+    pub last_seen: Option<&'a str>,
+}
+
+impl ApiFindings {
+    /// The row of `entry` (`unknown` has none).
+    pub fn entry_row(&self, entry: Entry) -> Option<EntryRow<'_>> {
+        Some(EntryRow {
+            requests: *self.by_entry.get(entry)?,
+            actions: *self.actions.get(entry)?,
+            errors: *self.errors.get(entry)?,
+            latency: *self.latency_ms.get(entry)?,
+            first_seen: self.first_seen.get(entry)?.as_deref(),
+            last_seen: self.last_seen.get(entry)?.as_deref(),
+        })
+    }
+}
+
 /// A value per entry of an API.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PerEntry<T> {

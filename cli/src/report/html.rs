@@ -99,32 +99,26 @@ fn api_section(page: &mut String, api: &ApiFindings) {
     );
     page.push_str("<table><tr><th>entry</th><th>requests</th><th>proxy</th><th>redirect</th><th>reject</th><th>pass</th><th>4xx</th><th>5xx</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>first seen</th><th>last seen</th></tr>");
     for entry in API_ENTRIES {
-        let (Some(requests), Some(actions), Some(errors), Some(latency), Some(first), Some(last)) = (
-            api.by_entry.get(entry),
-            api.actions.get(entry),
-            api.errors.get(entry),
-            api.latency_ms.get(entry),
-            api.first_seen.get(entry),
-            api.last_seen.get(entry),
-        ) else {
+        let Some(row) = api.entry_row(entry) else {
             continue;
         };
         let millis = |value: Option<f64>| value.map_or("-".to_owned(), |v| format!("{v:.1}"));
         let _ = write!(
             page,
             "<tr><td>{entry}</td><td class=\"num\">{requests}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-            actions.proxy,
-            actions.redirect,
-            actions.reject,
-            actions.pass,
-            escape(&percent(errors.client_rate)),
-            escape(&percent(errors.server_rate)),
-            millis(latency.map(|p| p.p50)),
-            millis(latency.map(|p| p.p95)),
-            millis(latency.map(|p| p.p99)),
-            escape(first.as_deref().unwrap_or("-")),
-            escape(last.as_deref().unwrap_or("-")),
+            row.actions.proxy,
+            row.actions.redirect,
+            row.actions.reject,
+            row.actions.pass,
+            escape(&percent(row.errors.client_rate)),
+            escape(&percent(row.errors.server_rate)),
+            millis(row.latency.map(|p| p.p50)),
+            millis(row.latency.map(|p| p.p95)),
+            millis(row.latency.map(|p| p.p99)),
+            escape(row.first_seen.unwrap_or("-")),
+            escape(row.last_seen.unwrap_or("-")),
             entry = entry.as_str(),
+            requests = row.requests,
         );
     }
     page.push_str("</table><div class=\"charts\">");

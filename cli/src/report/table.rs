@@ -79,37 +79,27 @@ pub fn render(findings: &Findings) -> String {
 }
 
 fn entry_row(out: &mut String, api: &ApiFindings, entry: Entry) {
-    let (Some(requests), Some(actions), Some(errors), Some(latency), Some(first), Some(last)) = (
-        api.by_entry.get(entry),
-        api.actions.get(entry),
-        api.errors.get(entry),
-        api.latency_ms.get(entry),
-        api.first_seen.get(entry),
-        api.last_seen.get(entry),
-    ) else {
+    let Some(row) = api.entry_row(entry).filter(|row| row.requests > 0) else {
         return;
     };
-    if *requests == 0 {
-        return;
-    }
     let millis = |value: Option<f64>| value.map_or("-".to_owned(), |v| format!("{v:.1}"));
     let _ = writeln!(
         out,
         "{:<16} {:<7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6} {:>9} {:>9} {:>9}  {:<24} {:<24}",
         api.api,
         entry.as_str(),
-        requests,
-        actions.proxy,
-        actions.redirect,
-        actions.reject,
-        actions.pass,
-        percent(errors.client_rate),
-        percent(errors.server_rate),
-        millis(latency.map(|p| p.p50)),
-        millis(latency.map(|p| p.p95)),
-        millis(latency.map(|p| p.p99)),
-        first.as_deref().unwrap_or("-"),
-        last.as_deref().unwrap_or("-"),
+        row.requests,
+        row.actions.proxy,
+        row.actions.redirect,
+        row.actions.reject,
+        row.actions.pass,
+        percent(row.errors.client_rate),
+        percent(row.errors.server_rate),
+        millis(row.latency.map(|p| p.p50)),
+        millis(row.latency.map(|p| p.p95)),
+        millis(row.latency.map(|p| p.p99)),
+        row.first_seen.unwrap_or("-"),
+        row.last_seen.unwrap_or("-"),
     );
 }
 

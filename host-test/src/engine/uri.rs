@@ -122,7 +122,8 @@ fn percent_decode(raw: &str) -> Result<Vec<u8>, InvalidUri> {
     Ok(out)
 }
 
-fn hex(digit: u8) -> Option<u8> {
+/// The value of one hexadecimal digit.
+pub(crate) fn hex(digit: u8) -> Option<u8> {
     match digit {
         b'0'..=b'9' => Some(digit - b'0'),
         b'a'..=b'f' => Some(digit - b'a' + 10),

@@ -9,6 +9,8 @@
 //! path (a `..` above the root just stops there). Decoding may produce bytes that are not UTF-8
 //! (`%C3%28`), so the path is bytes.
 
+use crate::engine::uri;
+
 /// `!*'();:@&=+$,/?%#[]`: the characters Kong keeps percent-encoded (`kong/tools/uri.lua:28-38`).
 const RESERVED: &[u8] = b"!*'();:@&=+$,/?%#[]";
 
@@ -53,7 +55,7 @@ fn decode_unreserved(path: &[u8]) -> Vec<u8> {
     let mut rest = path;
     while let Some((&byte, tail)) = rest.split_first() {
         let escape = match tail {
-            [high, low, ..] if byte == b'%' => hex(*high).zip(hex(*low)),
+            [high, low, ..] if byte == b'%' => uri::hex(*high).zip(uri::hex(*low)),
             _ => None,
         };
         match (escape, tail) {
@@ -73,15 +75,6 @@ fn decode_unreserved(path: &[u8]) -> Vec<u8> {
         }
     }
     out
-}
-
-fn hex(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// The loop of uri.lua:104-156, case for case, in its order: RFC 3986's remove_dot_segments
