@@ -127,16 +127,7 @@ pub fn render(converted: &Converted, json: bool) -> Result<String, String> {
         text.push('\n');
         return Ok(text);
     }
-    let mut text = String::new();
-    for line in &converted.header {
-        if line.is_empty() {
-            text.push_str("#\n");
-        } else {
-            text.push_str("# ");
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
+    let mut text = yaml::comment(&converted.header);
     text.push_str(
         &yaml::to_yaml(&converted.document, Some(&converted.map_value))
             .map_err(|error| error.to_string())?,

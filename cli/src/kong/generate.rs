@@ -66,16 +66,7 @@ pub fn generate(
 
 /// The file: the header comment, then the document with the map written once.
 pub fn render(generated: &Generated) -> Result<String, String> {
-    let mut text = String::new();
-    for line in &generated.header {
-        if line.is_empty() {
-            text.push_str("#\n");
-        } else {
-            text.push_str("# ");
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
+    let mut text = yaml::comment(&generated.header);
     let body = yaml::to_yaml(&generated.document, Some(&generated.map_value))
         .map_err(|error| error.to_string())?;
     text.push_str(&body);

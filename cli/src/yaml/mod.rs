@@ -9,4 +9,4 @@ mod write;
 
 pub use locations::{Locations, Position};
 pub use read::{Parsed, YamlError, parse, parse_value};
-pub use write::{WriteError, to_yaml};
+pub use write::{WriteError, comment, to_yaml};

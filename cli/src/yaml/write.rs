@@ -27,6 +27,21 @@ impl fmt::Display for WriteError {
     }
 }
 
+/// `lines` as a YAML comment block: `# ` before each line, a bare `#` for an empty one.
+pub fn comment(lines: &[String]) -> String {
+    let mut text = String::new();
+    for line in lines {
+        if line.is_empty() {
+            text.push_str("#\n");
+        } else {
+            text.push_str("# ");
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    text
+}
+
 /// `value` as YAML text; every object equal to `shared` is written once and aliased after.
 pub fn to_yaml(value: &Value, shared: Option<&Value>) -> Result<String, WriteError> {
     let shared = shared.map(|shared| (shared, Rc::new(Plain(shared.clone()))));
