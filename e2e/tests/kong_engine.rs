@@ -21,6 +21,7 @@
 use kdp_migrate_e2e::echo::EchoServer;
 use kdp_migrate_e2e::harness::{nginx_settings, render_nginx, start_nginx};
 use kdp_migrate_e2e::kong_config::Layout;
+use kdp_migrate_e2e::nginx::Nginx;
 use kdp_migrate_e2e::scenario::{LEGACY1, LONG1, SHORT, seed_with};
 use kdp_migrate_e2e::work_dir::WorkDir;
 use kdp_migrate_e2e::{
@@ -351,21 +352,28 @@ fn kong_refused_map_with_a_master_process_leaves_no_worker() {
     assert_eq!(children.trim(), "", "and has no worker");
 }
 
-/// The test support itself: Kong's layout with no filter forwards as Kong prepares it, and nginx is gone once the
-/// harness drops it.
-#[test]
-fn kong_plain_layout_forwards_and_nginx_is_killed_on_drop() {
-    let dir = WorkDir::new("kong-plain").expect("dir");
+/// Kong's layout `layout` with the seed map, in front of an echo upstream, error log at info (returned in drop
+/// order: nginx stops before its folder goes).
+fn start_kong_layout(layout: Layout, label: &str) -> (Nginx, EchoServer, WorkDir) {
+    let dir = WorkDir::new(label).expect("dir");
     let echo = EchoServer::start(0, true).expect("echo");
     let nginx = start_nginx(
         &paths::kong_template(),
-        Layout::Plain,
+        layout,
         &paths::seed_map().expect("seed"),
         echo.port(),
         &dir,
         "info",
     )
     .expect("start");
+    (nginx, echo, dir)
+}
+
+/// The test support itself: Kong's layout with no filter forwards as Kong prepares it, and nginx is gone once the
+/// harness drops it.
+#[test]
+fn kong_plain_layout_forwards_and_nginx_is_killed_on_drop() {
+    let (nginx, echo, _dir) = start_kong_layout(Layout::Plain, "kong-plain");
     let port = nginx.listener_port();
     let r = Request::get(SHORT, "/api01/a%20b?x=%20&y")
         .header("x-echo-respond-set-cookie", "a=1; Path=/")
@@ -427,17 +435,7 @@ per_variant! {
 /// and passes long hosts, as the filters would (`benches/kong-side-by-side.sh` compares them).
 #[test]
 fn kong_native_baseline_does_the_routing_job() {
-    let dir = WorkDir::new("kong-native").expect("dir");
-    let echo = EchoServer::start(0, true).expect("echo");
-    let nginx = start_nginx(
-        &paths::kong_template(),
-        Layout::Native,
-        &paths::seed_map().expect("seed"),
-        echo.port(),
-        &dir,
-        "info",
-    )
-    .expect("start");
+    let (nginx, echo, _dir) = start_kong_layout(Layout::Native, "kong-native");
     let port = nginx.listener_port();
     for (path, upstream) in [
         ("/api01/v1/items?id=7", "/v1/items?id=7"),
